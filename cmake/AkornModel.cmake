@@ -1,0 +1,28 @@
+# akorn_add_model(NAME <name> SPEC <spec.json> [GOLDEN <dir>] [GRAD_PROBES <k>])
+# onnx2c-style: akornc compiles the spec at build time (add_custom_command), the generated
+# program and tests are built, and the generated tests are registered with CTest.
+function(akorn_add_model)
+  cmake_parse_arguments(M "" "NAME;SPEC;GOLDEN;GRAD_PROBES" "" ${ARGN})
+  set(dir ${CMAKE_BINARY_DIR}/generated/${M_NAME})
+  set(outs ${dir}/model.hpp ${dir}/main.cpp ${dir}/test_model.cpp ${dir}/CMakeLists.txt)
+  add_custom_command(
+    OUTPUT ${outs}
+    COMMAND akornc compile ${M_SPEC} -o ${dir}
+    DEPENDS akornc ${M_SPEC}
+    COMMENT "akornc: ${M_NAME}")
+  add_executable(${M_NAME} ${dir}/main.cpp ${dir}/model.hpp)
+  target_include_directories(${M_NAME} PRIVATE ${dir})
+  target_link_libraries(${M_NAME} PRIVATE akorn_runtime)
+  add_executable(${M_NAME}_tests ${dir}/test_model.cpp ${dir}/model.hpp)
+  target_include_directories(${M_NAME}_tests PRIVATE ${dir})
+  target_link_libraries(${M_NAME}_tests PRIVATE akorn_runtime)
+  if(NOT M_GRAD_PROBES)
+    set(M_GRAD_PROBES 4)
+  endif()
+  add_test(NAME ${M_NAME}.plan COMMAND ${M_NAME}_tests plan)
+  add_test(NAME ${M_NAME}.grad_ops COMMAND ${M_NAME}_tests grad-ops ${M_GRAD_PROBES})
+  add_test(NAME ${M_NAME}.grad_model COMMAND ${M_NAME}_tests grad-model ${M_GRAD_PROBES})
+  if(M_GOLDEN)
+    add_test(NAME ${M_NAME}.golden COMMAND ${M_NAME}_tests golden ${M_GOLDEN})
+  endif()
+endfunction()

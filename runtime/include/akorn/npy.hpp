@@ -1,0 +1,143 @@
+// Reading and writing NumPy .npy files (version 1.0/2.0, little-endian, C order), used for
+// golden values, imported tensors and `dump`. Every error names the file.
+#pragma once
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+
+namespace akorn {
+
+struct NpyArray {
+  std::string path;
+  std::string dtype;               // "<f4", "<f8", "<i4", "<i8"
+  std::vector<std::int64_t> shape;
+  std::vector<char> bytes;
+  std::int64_t count() const {
+    std::int64_t c = 1;
+    for (auto d : shape) c *= d;
+    return c;
+  }
+  std::string shape_str() const {
+    std::string s = "[";
+    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+  }
+  // Values converted to T (float, double, int32...).
+  template <typename T>
+  std::vector<T> as() const {
+    std::vector<T> out(static_cast<size_t>(count()));
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (dtype == "<f4") { float v; std::memcpy(&v, &bytes[i * 4], 4); out[i] = static_cast<T>(v); }
+      else if (dtype == "<f8") { double v; std::memcpy(&v, &bytes[i * 8], 8); out[i] = static_cast<T>(v); }
+      else if (dtype == "<i4") { std::int32_t v; std::memcpy(&v, &bytes[i * 4], 4); out[i] = static_cast<T>(v); }
+      else { std::int64_t v; std::memcpy(&v, &bytes[i * 8], 8); out[i] = static_cast<T>(v); }
+    }
+    return out;
+  }
+};
+
+inline NpyArray load_npy(const std::string& path) {
+  NpyArray a;
+  a.path = path;
+  std::ifstream f(path, std::ios::binary);
+  AKORN_CHECK(f.good(), path + ": cannot open");
+  std::vector<char> data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  AKORN_CHECK(data.size() >= 10 && std::memcmp(data.data(), "\x93NUMPY", 6) == 0, path + ": not a .npy file");
+  int major = static_cast<unsigned char>(data[6]);
+  size_t hlen, hstart;
+  if (major == 1) {
+    hlen = static_cast<unsigned char>(data[8]) | (static_cast<unsigned char>(data[9]) << 8);
+    hstart = 10;
+  } else {
+    AKORN_CHECK(data.size() >= 12, path + ": truncated .npy header");
+    hlen = 0;
+    for (int i = 0; i < 4; ++i) hlen |= static_cast<size_t>(static_cast<unsigned char>(data[8 + i])) << (8 * i);
+    hstart = 12;
+  }
+  AKORN_CHECK(hlen < (1u << 20) && hstart + hlen <= data.size(), path + ": truncated .npy header");
+  std::string h(data.data() + hstart, hlen);
+  auto field = [&](const std::string& key) -> std::string {
+    size_t k = h.find("'" + key + "'");
+    AKORN_CHECK(k != std::string::npos, path + ": .npy header has no '" + key + "'");
+    size_t c = h.find(':', k);
+    AKORN_CHECK(c != std::string::npos, path + ": malformed .npy header");
+    return h.substr(c + 1);
+  };
+  std::string d = field("descr");
+  size_t q1 = d.find('\''), q2 = d.find('\'', q1 + 1);
+  AKORN_CHECK(q1 != std::string::npos && q2 != std::string::npos, path + ": malformed .npy dtype");
+  a.dtype = d.substr(q1 + 1, q2 - q1 - 1);
+  if (a.dtype == "|i1" || a.dtype == "|u1") AKORN_CHECK(false, path + ": unsupported dtype " + a.dtype);
+  AKORN_CHECK(a.dtype == "<f4" || a.dtype == "<f8" || a.dtype == "<i4" || a.dtype == "<i8",
+              path + ": unsupported dtype '" + a.dtype + "' (need <f4, <f8, <i4 or <i8)");
+  std::string fo = field("fortran_order");
+  AKORN_CHECK(fo.find("False") < fo.find(','), path + ": Fortran-order arrays are not supported");
+  std::string s = field("shape");
+  size_t p1 = s.find('('), p2 = s.find(')');
+  AKORN_CHECK(p1 != std::string::npos && p2 != std::string::npos, path + ": malformed .npy shape");
+  std::string dims = s.substr(p1 + 1, p2 - p1 - 1);
+  size_t pos = 0;
+  while (pos < dims.size()) {
+    while (pos < dims.size() && (dims[pos] == ' ' || dims[pos] == ',')) ++pos;
+    if (pos >= dims.size()) break;
+    std::int64_t v = 0;
+    size_t start = pos;
+    while (pos < dims.size() && dims[pos] >= '0' && dims[pos] <= '9') {
+      v = v * 10 + (dims[pos] - '0');
+      AKORN_CHECK(v < (std::int64_t(1) << 40), path + ": .npy dimension too large");
+      ++pos;
+    }
+    AKORN_CHECK(pos > start, path + ": malformed .npy shape '" + dims + "'");
+    a.shape.push_back(v);
+  }
+  size_t esize = (a.dtype == "<f4" || a.dtype == "<i4") ? 4 : 8;
+  size_t need = static_cast<size_t>(a.count()) * esize;
+  size_t have = data.size() - hstart - hlen;
+  AKORN_CHECK(have == need, path + ": data is " + std::to_string(have) + " bytes, shape " + a.shape_str() +
+                                " needs " + std::to_string(need) + " (truncated or corrupt)");
+  a.bytes.assign(data.begin() + static_cast<std::ptrdiff_t>(hstart + hlen), data.end());
+  return a;
+}
+
+// Writes atomically (temporary file, then rename): an interrupted write never leaves a
+// half-written file under the final name.
+inline void save_npy_bytes(const std::string& path, const char* descr, const std::vector<std::int64_t>& shape,
+                           const void* data, size_t nbytes) {
+  std::string sh = "(";
+  for (size_t i = 0; i < shape.size(); ++i) sh += std::to_string(shape[i]) + (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
+  sh += ")";
+  std::string h = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + sh + ", }";
+  size_t total = 10 + h.size() + 1;
+  h += std::string((64 - total % 64) % 64, ' ') + "\n";
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    AKORN_CHECK(f.good(), tmp + ": cannot write");
+    f.write("\x93NUMPY\x01\x00", 8);
+    unsigned short hl = static_cast<unsigned short>(h.size());
+    char l[2] = {static_cast<char>(hl & 0xff), static_cast<char>(hl >> 8)};
+    f.write(l, 2);
+    f.write(h.data(), static_cast<std::streamsize>(h.size()));
+    f.write(static_cast<const char*>(data), static_cast<std::streamsize>(nbytes));
+    AKORN_CHECK(f.good(), tmp + ": write failed");
+  }
+  AKORN_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, path + ": cannot rename " + tmp);
+}
+
+inline void save_npy(const std::string& path, const float* data, const std::vector<std::int64_t>& shape) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  save_npy_bytes(path, "<f4", shape, data, static_cast<size_t>(n) * 4);
+}
+inline void save_npy(const std::string& path, const std::int32_t* data, const std::vector<std::int64_t>& shape) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  save_npy_bytes(path, "<i4", shape, data, static_cast<size_t>(n) * 4);
+}
+
+}  // namespace akorn

@@ -1,0 +1,80 @@
+// Pooling over NHWC, average (MAX = false) or max. GLOBAL: every position -> [1, 1, C].
+// Otherwise K x K windows with stride STRIDE and no padding. Max backward recomputes the
+// window from x and sends the gradient to the first maximal element (row-major window
+// order), matching the reference. Each sample is independent -> parallel over samples.
+#pragma once
+#include "akorn/common.hpp"
+#include "akorn/parallel.hpp"
+#include "akorn/workspace.hpp"
+
+namespace akorn {
+
+template <typename S, int H, int W, int C, bool MAX, bool GLOBAL, int K, int STRIDE>
+struct Pool {
+  static constexpr int HO = GLOBAL ? 1 : int(pool_out_size(H, K, STRIDE));
+  static constexpr int WO = GLOBAL ? 1 : int(pool_out_size(W, K, STRIDE));
+  static constexpr int KH = GLOBAL ? H : K;  // window extent
+  static constexpr int KW = GLOBAL ? W : K;
+  static constexpr int SH = GLOBAL ? 1 : STRIDE;
+  static constexpr index_t kInElems = index_t(H) * W * C;
+  static constexpr index_t kOutElems = index_t(HO) * WO * C;
+  static_assert(HO > 0 && WO > 0, "pool: window larger than the input");
+
+  static void forward(int N, const S* x, S* y) {
+    parallel_for(N, [&](index_t n) {
+      const S* xs = x + n * kInElems;
+      S* ys = y + n * kOutElems;
+      for (int ho = 0; ho < HO; ++ho)
+        for (int wo = 0; wo < WO; ++wo) {
+          S* out = ys + (index_t(ho) * WO + wo) * C;
+          for (int c = 0; c < C; ++c) out[c] = MAX ? xs[(index_t(ho * SH) * W + wo * SH) * C + c] : S(0);
+          for (int kh = 0; kh < KH; ++kh)
+            for (int kw = 0; kw < KW; ++kw) {
+              const S* in = xs + (index_t(ho * SH + kh) * W + (wo * SH + kw)) * C;
+              for (int c = 0; c < C; ++c) {
+                if (MAX) {
+                  if (in[c] > out[c]) out[c] = in[c];
+                } else {
+                  out[c] += in[c];
+                }
+              }
+            }
+          if (!MAX)
+            for (int c = 0; c < C; ++c) out[c] /= S(KH * KW);
+        }
+    });
+  }
+
+  static void backward(int N, const S* x, const S* dy, S* dx) {
+    if (!dx) return;
+    parallel_for(N, [&](index_t n) {
+      const S* xs = x + n * kInElems;
+      const S* gs = dy + n * kOutElems;
+      S* dxs = dx + n * kInElems;
+      for (int ho = 0; ho < HO; ++ho)
+        for (int wo = 0; wo < WO; ++wo) {
+          const S* g = gs + (index_t(ho) * WO + wo) * C;
+          const index_t corner = index_t(ho * SH) * W + wo * SH;  // window's first position
+          for (int c = 0; c < C; ++c) {
+            if (MAX) {
+              // first maximal element in row-major window order (strict > keeps the first)
+              index_t best = corner;
+              for (int kh = 0; kh < KH; ++kh)
+                for (int kw = 0; kw < KW; ++kw) {
+                  const index_t q = corner + index_t(kh) * W + kw;
+                  if (xs[q * C + c] > xs[best * C + c]) best = q;
+                }
+              dxs[best * C + c] += g[c];
+            } else {
+              const S share = g[c] / S(KH * KW);
+              for (int kh = 0; kh < KH; ++kh)
+                for (int kw = 0; kw < KW; ++kw)
+                  dxs[(corner + index_t(kh) * W + kw) * C + c] += share;
+            }
+          }
+        }
+    });
+  }
+};
+
+}  // namespace akorn

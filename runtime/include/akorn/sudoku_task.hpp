@@ -1,0 +1,192 @@
+// The Sudoku task (spec §5) for any generated model with the Sudoku interface:
+// input `board` int32 [9, 9] (0 = blank), training-only input `solution` int32 [9, 9],
+// output `logits` [9, 9, 9] and, for energy voting, output `energy` [T+1].
+//   train  Adam, clipping to global norm 1, EMA of the weights, CSV log, atomic checkpoints
+//          that --resume continues exactly
+//   eval   board and cell accuracy, by number of givens; --steps T; --votes K --vote sum|last
+//   solve  one board from the command line or stdin
+#pragma once
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+#include "init.hpp"
+#include "model_info.hpp"
+#include "optim.hpp"
+#include "rng.hpp"
+#include "sudoku.hpp"
+#include "tensor_file.hpp"
+
+namespace akorn::sudoku {
+
+template <class Spec>
+struct Interface {
+  int board = -1, solution = -1, logits = -1, energy = -1;
+  Interface() {
+    for (int i = 0; i < Spec::num_inputs; ++i) {
+      std::string n = Spec::inputs[i].name;
+      if (n == "board" && Spec::inputs[i].is_int && Spec::inputs[i].elems == kCells) board = i;
+      if (n == "solution" && Spec::inputs[i].is_int && Spec::inputs[i].elems == kCells) solution = i;
+    }
+    for (int o = 0; o < Spec::num_outputs; ++o) {
+      std::string n = Spec::outputs[o].name;
+      if (n == "logits" && Spec::outputs[o].elems == kCells * 9) logits = o;
+      if (n == "energy" && Spec::outputs[o].per_step) energy = o;
+    }
+  }
+  void require(bool training) const {
+    AKORN_CHECK(board >= 0 && logits >= 0,
+                std::string("model ") + Spec::name +
+                    " does not have the Sudoku interface (input 'board' int32 [9, 9], output 'logits' [9, 9, 9])");
+    AKORN_CHECK(!training || (solution >= 0 && Spec::trainable),
+                std::string("model ") + Spec::name + " cannot be trained on Sudoku (needs input 'solution' and a loss)");
+  }
+};
+
+// ---- weights files
+
+template <class Spec>
+void save_weights(const std::string& path, const float* params, const std::string& note) {
+  TensorFile tf;
+  tf.put_string("meta.model", Spec::name);
+  tf.put_string("meta.note", note);
+  for (int i = 0; i < Spec::num_params; ++i) {
+    const ParamInfo& p = Spec::params[i];
+    tf.put_f32(p.name, params + p.offset, std::vector<std::int64_t>(p.shape, p.shape + p.rank));
+  }
+  write_tensor_file(path, tf);
+}
+
+template <class Spec>
+void load_params_from(const TensorFile& tf, const std::string& path, const std::string& prefix, float* params) {
+  if (tf.has("meta.model")) {
+    std::string m = tf.get_string(path, "meta.model");
+    AKORN_CHECK(m == Spec::name, path + ": weights are for model '" + m + "', not '" + Spec::name + "'");
+  }
+  for (int i = 0; i < Spec::num_params; ++i) {
+    const ParamInfo& p = Spec::params[i];
+    tf.get_f32_into(path, prefix + p.name, std::vector<std::int64_t>(p.shape, p.shape + p.rank), params + p.offset);
+  }
+}
+
+template <class Spec>
+void load_weights(const std::string& path, float* params) {
+  TensorFile tf = read_tensor_file(path);
+  load_params_from<Spec>(tf, path, "", params);
+}
+
+// ---- batched inference with optional voting
+
+struct Prediction {
+  std::vector<std::int32_t> digits;   // [boards, 81]
+  std::vector<double> energy;         // [boards]: score of the kept copy (sum or last)
+};
+
+template <class Spec>
+struct Runner {
+  using M = typename Spec::template ModelT<float>;
+  Interface<Spec> io;
+  int max_batch;
+  std::vector<float> params, arena;
+  M model;
+  explicit Runner(int max_batch_)
+      : max_batch(max_batch_),
+        params(static_cast<size_t>(Spec::param_elems)),
+        arena(static_cast<size_t>(Spec::infer_arena_elems * max_batch_)),
+        model(params.data(), nullptr, arena.data(), max_batch_) {
+    io.require(false);
+  }
+
+  // Boards [n, 81]; every board is run `votes` times with different noise (one batch row
+  // each) and the copy with the lowest energy score is kept. Board b, copy k uses noise
+  // sample index (first_board + b) * votes + k, so results do not depend on batching.
+  Prediction predict(const std::int32_t* boards, size_t n, int steps, int votes, bool vote_last, std::uint64_t seed,
+                     std::uint64_t first_board = 0) {
+    AKORN_CHECK(votes >= 1, "--votes must be >= 1");
+    AKORN_CHECK(votes == 1 || io.energy >= 0, std::string("model ") + Spec::name + " has no 'energy' output to vote with");
+    const int T = steps > 0 ? steps : Spec::trained_steps;
+    Prediction pr;
+    pr.digits.assign(n * kCells, 0);
+    pr.energy.assign(n, 0.0);
+    const int boards_per_batch = std::max(1, max_batch / votes);
+    std::vector<std::int32_t> in(static_cast<size_t>(max_batch) * kCells);
+    std::vector<float> logits(static_cast<size_t>(max_batch) * kCells * 9), energy(static_cast<size_t>(max_batch) * (T + 1));
+    for (size_t b0 = 0; b0 < n; b0 += boards_per_batch) {
+      const size_t nb = std::min<size_t>(boards_per_batch, n - b0);
+      const int N = static_cast<int>(nb * votes);
+      for (size_t b = 0; b < nb; ++b)
+        for (int k = 0; k < votes; ++k)
+          std::copy(boards + (b0 + b) * kCells, boards + (b0 + b + 1) * kCells, in.begin() + (b * votes + k) * kCells);
+      std::vector<const void*> iptr(Spec::num_inputs, nullptr);
+      iptr[io.board] = in.data();
+      std::vector<float*> optr(Spec::num_outputs, nullptr);
+      optr[io.logits] = logits.data();
+      if (io.energy >= 0) optr[io.energy] = energy.data();
+      model.infer(N, Spec::template inputs_from<float>(iptr.data()), Spec::template outputs_from<float>(optr.data()), seed,
+                  (first_board + b0) * votes, T);
+      for (size_t b = 0; b < nb; ++b) {
+        int best = 0;
+        double best_score = 0;
+        for (int k = 0; k < votes; ++k) {
+          double score = 0;
+          if (io.energy >= 0) {
+            const float* e = energy.data() + (b * votes + k) * (T + 1);
+            if (vote_last) score = e[T];
+            else
+              for (int t = 0; t <= T; ++t) score += e[t];
+          }
+          if (k == 0 || score < best_score) {
+            best = k;
+            best_score = score;
+          }
+        }
+        const float* lg = logits.data() + (b * votes + best) * kCells * 9;
+        for (int c = 0; c < kCells; ++c) {
+          int arg = 0;
+          for (int d = 1; d < 9; ++d)
+            if (lg[c * 9 + d] > lg[c * 9 + arg]) arg = d;
+          pr.digits[(b0 + b) * kCells + c] = arg + 1;
+        }
+        pr.energy[b0 + b] = best_score;
+      }
+    }
+    return pr;
+  }
+};
+
+struct Accuracy {
+  size_t boards = 0, solved = 0, cells = 0, cells_right = 0;
+  std::map<int, std::pair<size_t, size_t>> by_givens;  // givens -> (solved, boards)
+  double board_acc() const { return boards ? 100.0 * solved / boards : 0.0; }
+  double cell_acc() const { return cells ? 100.0 * cells_right / cells : 0.0; }
+};
+
+inline Accuracy score(const Boards& data, const Prediction& pr) {
+  Accuracy a;
+  for (size_t i = 0; i < data.count; ++i) {
+    const std::int32_t* p = data.puzzle(i);
+    const std::int32_t* s = data.solution(i);
+    bool all = true;
+    for (int c = 0; c < kCells; ++c) {
+      if (p[c] != 0) continue;
+      ++a.cells;
+      bool ok = pr.digits[i * kCells + c] == s[c];
+      a.cells_right += ok;
+      all = all && ok;
+    }
+    ++a.boards;
+    a.solved += all;
+    auto& g = a.by_givens[givens(p)];
+    g.first += all;
+    g.second += 1;
+  }
+  return a;
+}
+
+}  // namespace akorn::sudoku

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what building and testing akorn needs from Debian's packages (skips the apt
+# round trip when everything is already there). Run as root or with sudo available.
+set -euo pipefail
+pkgs=(cmake ninja-build g++ pkg-config libopenblas-dev libflatbuffers-dev flatbuffers-compiler
+      libgtest-dev python3 python3-numpy)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || { echo "error: need root (or sudo) to apt-get install ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
