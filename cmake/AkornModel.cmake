@@ -25,4 +25,11 @@ function(akorn_add_model)
   if(M_GOLDEN)
     add_test(NAME ${M_NAME}.golden COMMAND ${M_NAME}_tests golden ${M_GOLDEN})
   endif()
+  # Correctness checks on batches of 2: one thread each (threads only add overhead at this
+  # size; CTest runs tests side by side). Thread-count independence is tested in runtime/.
+  set(tests ${M_NAME}.plan ${M_NAME}.grad_ops ${M_NAME}.grad_model)
+  if(M_GOLDEN)
+    list(APPEND tests ${M_NAME}.golden)
+  endif()
+  set_tests_properties(${tests} PROPERTIES ENVIRONMENT "OMP_NUM_THREADS=1;OPENBLAS_NUM_THREADS=1" LABELS "model")
 endfunction()

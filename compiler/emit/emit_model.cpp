@@ -428,11 +428,16 @@ std::string model_namespace(const Program& prog) { return "akorn_gen::" + ident(
 std::string emit_provenance(const Program& prog, const std::string& file) { return provenance(prog, file); }
 
 void write_output_dir(const Program& prog, const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files) {
-  struct stat st {};
-  if (stat(dir.c_str(), &st) != 0) {
-    if (mkdir(dir.c_str(), 0755) != 0) fail(dir + ": cannot create the output directory");
-  } else if (!S_ISDIR(st.st_mode)) {
-    fail(dir + ": exists and is not a directory");
+  // mkdir -p
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i < dir.size() && dir[i] != '/') continue;
+    std::string part = dir.substr(0, i);
+    struct stat st {};
+    if (stat(part.c_str(), &st) != 0) {
+      if (mkdir(part.c_str(), 0755) != 0) fail(dir + ": cannot create the output directory (" + part + ")");
+    } else if (!S_ISDIR(st.st_mode)) {
+      fail(dir + ": " + part + " exists and is not a directory");
+    }
   }
   (void)prog;
   for (auto& [name, text] : files) write_file(dir + "/" + name, text);

@@ -37,9 +37,9 @@ Sizes sizes_of(const OpCtx& c) {
   s.PC = static_cast<int64_t>(s.P) * s.C;
   switch (a.connectivity) {
     case Connectivity::Attn:
-      s.j_saved = akorn::attn_j_saved_elems(s.P, s.C, s.heads);
-      s.j_fwd_ws = akorn::attn_j_fwd_ws_elems(s.P, s.C, s.heads);
-      s.j_bwd_ws = akorn::attn_j_bwd_ws_elems(s.P, s.C, s.heads);
+      s.j_saved = akorn::kur_sizes::attn_saved_elems(s.H, s.W, s.C, s.heads, a.gta);
+      s.j_fwd_ws = akorn::kur_sizes::attn_fwd_ws_elems(s.H, s.W, s.C, s.heads, a.gta);
+      s.j_bwd_ws = akorn::kur_sizes::attn_bwd_ws_elems(s.H, s.W, s.C, s.heads, a.gta);
       break;
     case Connectivity::Conv:
       s.j_saved = 0;
@@ -48,8 +48,8 @@ Sizes sizes_of(const OpCtx& c) {
       break;
     case Connectivity::Fc:
       s.j_saved = 0;
-      s.j_fwd_ws = akorn::fc_j_fwd_ws_elems(s.P, s.C);
-      s.j_bwd_ws = akorn::fc_j_bwd_ws_elems(s.P, s.C);
+      s.j_fwd_ws = akorn::kur_sizes::fc_fwd_ws_elems(s.P, s.C);
+      s.j_bwd_ws = akorn::kur_sizes::fc_bwd_ws_elems(s.P, s.C);
       break;
   }
   return s;

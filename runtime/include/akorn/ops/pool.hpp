@@ -27,7 +27,8 @@ struct Pool {
       for (int ho = 0; ho < HO; ++ho)
         for (int wo = 0; wo < WO; ++wo) {
           S* out = ys + (index_t(ho) * WO + wo) * C;
-          for (int c = 0; c < C; ++c) out[c] = MAX ? xs[(index_t(ho * SH) * W + wo * SH) * C + c] : S(0);
+          const S* first = xs + (index_t(ho * SH) * W + wo * SH) * C;  // window corner
+          for (int c = 0; c < C; ++c) out[c] = MAX ? first[c] : S(0);
           for (int kh = 0; kh < KH; ++kh)
             for (int kw = 0; kw < KW; ++kw) {
               const S* in = xs + (index_t(ho * SH + kh) * W + (wo * SH + kw)) * C;

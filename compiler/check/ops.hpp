@@ -1,0 +1,56 @@
+// Internal to check/: the per-op-family attribute checks and shape inference.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "check.hpp"
+
+namespace akornc::check_detail {
+
+// What an op's inference sees: the op, its input values (already defined, arity checked).
+struct OpCtx {
+  const Model& m;
+  const Op& op;
+  std::vector<const Value*> in;
+
+  [[noreturn]] void fail(const std::string& what) const { fail_op(m, op, what); }
+
+  // Input i must be a Float32 feature map [H, W, C] / an Int32 token map [H, W].
+  void expect_features(size_t i, const char* role) const;
+  void expect_tokens(size_t i, const char* role) const;
+  // Parameter element count must stay below kMaxElems (dims are saturating int64).
+  void check_param(const char* param, std::initializer_list<int64_t> dims) const;
+  // Integer attribute range [lo, hi].
+  void check_range(const char* field, int64_t v, int64_t lo, int64_t hi) const;
+  // Float attribute finiteness (and > 0 if positive).
+  void check_finite(const char* field, float v, bool positive = false) const;
+};
+
+// An inferred output (name/producer are filled by the caller).
+struct OutSpec {
+  DType dtype = DType::F32;
+  std::vector<int> shape;
+  bool batch_scalar = false;
+};
+
+std::string shape_str(const std::vector<int>& s);
+const char* dtype_name(DType d);
+int64_t sat_mul(int64_t a, int64_t b);  // saturates at INT64_MAX/4 for non-negative inputs
+
+// Conv output size: (H + 2 pad - k) / stride + 1, computed in int64; fails if < 1.
+int conv_out(const OpCtx& c, const char* axis, int64_t h, int64_t k, int64_t stride, int64_t pad);
+
+std::vector<OutSpec> infer_embedding(const OpCtx& c);
+std::vector<OutSpec> infer_kuramoto(const OpCtx& c);
+std::vector<OutSpec> infer_readout_conv(const OpCtx& c);
+std::vector<OutSpec> infer_conv2d(const OpCtx& c);
+std::vector<OutSpec> infer_group_norm(const OpCtx& c);
+std::vector<OutSpec> infer_batch_norm(const OpCtx& c);
+std::vector<OutSpec> infer_oscillator_init(const OpCtx& c);
+std::vector<OutSpec> infer_relu(const OpCtx& c);
+std::vector<OutSpec> infer_add(const OpCtx& c);
+std::vector<OutSpec> infer_linear(const OpCtx& c);
+std::vector<OutSpec> infer_pool(const OpCtx& c);
+std::vector<OutSpec> infer_cross_entropy(const OpCtx& c);
+
+}  // namespace akornc::check_detail
