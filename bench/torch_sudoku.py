@@ -66,9 +66,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-DEFAULT_DATA = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "sudoku", "satnet-train.csv"))
-if not os.path.exists(DEFAULT_DATA):
-    DEFAULT_DATA = "/work/shared/data/sudoku/satnet-train.csv"
+DEFAULT_DATA = os.path.join(ROOT, "data", "sudoku", "satnet-train.csv")  # the bundled copy
 
 
 # ------------------------------------------------------------------------------------------

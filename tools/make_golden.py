@@ -31,9 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import akorn_ref as ref  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SUDOKU_CSV = os.path.join(os.path.dirname(REPO), "shared", "data", "sudoku", "satnet-test.csv")
-if not os.path.exists(SUDOKU_CSV):
-    SUDOKU_CSV = "/work/shared/data/sudoku/satnet-test.csv"
+SUDOKU_CSV = os.path.join(REPO, "data", "sudoku", "satnet-test.csv")  # the bundled copy
 
 
 def init_params(spec, rng):

@@ -178,6 +178,7 @@ struct Trainer {
     make_dir(cfg.out);
     params.assign(static_cast<size_t>(Spec::param_elems), 0.f);
     grads.assign(params.size(), 0.f);
+    ema.assign(params.size(), 0.f);
     arena.assign(static_cast<size_t>(M::arena_elems(cfg.batch)), 0.f);
     adam.lr = cfg.lr;
     if (cfg.resume) {

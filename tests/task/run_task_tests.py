@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""The Sudoku task commands of a generated model (train, eval, solve) on the CPU:
+resume-equals-continuous, bad input (boards, checkpoints, weights, flags) rejected with a
+message naming the file and no existing file overwritten.
+
+usage: run_task_tests.py MODEL_BIN OTHER_MODEL_BIN REPO_ROOT WORK_DIR
+MODEL_BIN is sudoku-small; OTHER_MODEL_BIN a different model (sudoku) whose weights must be
+refused. Prints one line per check and "N passed, M failed"."""
+import hashlib
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+
+model, other, root, work = sys.argv[1:5]
+data = os.path.join(root, "data", "sudoku")
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    print(("ok    " if ok else "FAIL  ") + what, flush=True)
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+
+
+def run(binary, *args, stdin=None):
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    p = subprocess.run([binary, *args], capture_output=True, text=True, input=stdin, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+def digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def fresh(name):
+    d = os.path.join(work, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+# ---- a tiny training set: 60 boards, batch 20, 3 steps an epoch
+train_csv = os.path.join(data, "satnet-train.csv")
+small_args = ["--data", train_csv, "--limit", "60", "--batch", "20", "--seed", "3", "--quiet", "yes"]
+
+# resume equals continuous: 4 epochs in one go, or 5 steps, a stop, then --resume
+a = fresh("continuous")
+rc, _, err = run(model, "train", "--out", a, "--epochs", "4", *small_args)
+check(rc == 0, f"train 4 epochs uninterrupted ({err.strip()[-200:]})")
+b = fresh("resumed")
+rc, _, err = run(model, "train", "--out", b, "--epochs", "4", "--max-steps", "5", "--ckpt-every", "5", *small_args)
+check(rc == 0, f"train stopped after 5 steps ({err.strip()[-200:]})")
+rc, _, err = run(model, "train", "--out", b, "--epochs", "4", "--resume", "yes", *small_args)
+check(rc == 0, f"train --resume to the end ({err.strip()[-200:]})")
+
+
+def losses(d):
+    with open(os.path.join(d, "log.csv")) as f:
+        rows = [line.split(",") for line in f.read().splitlines()[1:]]
+    return [(r[0], r[2]) for r in rows]
+
+
+la, lb = losses(a), losses(b)
+check(len(la) == 12 and la == lb, f"resumed run logs the same 12 losses as the uninterrupted one ({la[-1:]} vs {lb[-1:]})")
+check(digest(os.path.join(a, "weights.akw")) == digest(os.path.join(b, "weights.akw")),
+      "resumed run ends with bit-identical EMA weights")
+check(digest(os.path.join(a, "checkpoint.ckpt")) == digest(os.path.join(b, "checkpoint.ckpt")),
+      "resumed run ends with a bit-identical checkpoint")
+
+# an interrupted log: lines past the checkpoint are dropped on resume
+c = fresh("interrupted")
+run(model, "train", "--out", c, "--epochs", "4", "--max-steps", "6", "--ckpt-every", "3", *small_args)
+with open(os.path.join(c, "log.csv"), "a") as f:
+    f.write("7,2,9.999,0,0,0,0,,\n")  # as if step 7 ran but its checkpoint never landed
+rc, _, _ = run(model, "train", "--out", c, "--epochs", "4", "--resume", "yes", *small_args)
+check(rc == 0 and losses(c) == la, "resume drops log lines past the checkpoint and continues exactly")
+
+# no --resume over an existing run: refused, checkpoint untouched
+before = digest(os.path.join(a, "checkpoint.ckpt"))
+rc, _, err = run(model, "train", "--out", a, "--epochs", "4", *small_args)
+check(rc == 1 and "--resume" in err and digest(os.path.join(a, "checkpoint.ckpt")) == before,
+      "train into an existing run without --resume is refused and changes nothing")
+rc, _, err = run(model, "train", "--out", fresh("nockpt"), "--resume", "yes", *small_args)
+check(rc == 1 and "no checkpoint" in err, "--resume without a checkpoint names the missing file")
+rc, _, err = run(model, "train", "--out", a, "--epochs", "4", "--resume", "yes", *small_args[:-4], "--seed", "4",
+                 "--quiet", "yes")
+check(rc == 1 and "seed" in err and digest(os.path.join(a, "checkpoint.ckpt")) == before,
+      "--resume with another --seed is refused")
+
+# corrupt and truncated checkpoints
+for kind in ("truncated", "flipped", "empty", "garbage"):
+    d = fresh("corrupt-" + kind)
+    shutil.copy(os.path.join(b, "checkpoint.ckpt"), os.path.join(d, "checkpoint.ckpt"))
+    p = os.path.join(d, "checkpoint.ckpt")
+    raw = open(p, "rb").read()
+    if kind == "truncated":
+        raw = raw[: len(raw) // 2]
+    elif kind == "flipped":
+        raw = raw[:1000] + bytes([raw[1000] ^ 0x40]) + raw[1001:]
+    elif kind == "empty":
+        raw = b""
+    else:
+        raw = b"not a checkpoint at all" * 10
+    open(p, "wb").write(raw)
+    rc, _, err = run(model, "train", "--out", d, "--epochs", "4", "--resume", "yes", *small_args)
+    check(rc == 1 and "checkpoint.ckpt" in err and open(p, "rb").read() == raw,
+          f"{kind} checkpoint: refused, names the file, left as it was ({err.strip()[:120]})")
+
+# ---- malformed board files
+good = open(os.path.join(data, "satnet-test.csv")).read().splitlines()[:3]
+puz, sol = good[1].split(",")
+first_given = next(i for i, q in enumerate(puz) if q != "0")
+contradicted = puz[:first_given] + str(int(sol[first_given]) % 9 + 1) + puz[first_given + 1:]
+bad_lines = {
+    "short line": puz[:80] + "," + sol,
+    "non-digit": puz[:10] + "x" + puz[11:] + "," + sol,
+    "no comma": puz + sol,
+    "contradiction": contradicted + "," + sol,
+    "invalid grid": puz + "," + sol[:2] + sol[1] + sol[3:],
+}
+expect = {"short line": "81 digits", "non-digit": "not a digit", "no comma": "no comma",
+          "contradiction": "contradicts", "invalid grid": "not a valid Sudoku"}
+for name, line in bad_lines.items():
+    d = fresh("bad-" + name.replace(" ", "-"))
+    csv = os.path.join(d, "boards.csv")
+    open(csv, "w").write(good[0] + "\n" + line + "\n" + good[2] + "\n")
+    out = os.path.join(d, "run")
+    rc, _, err = run(model, "train", "--out", out, "--data", csv, "--batch", "1", "--quiet", "yes")
+    check(rc == 1 and "boards.csv:2:" in err and expect[name] in err and not os.path.exists(out),
+          f"board file with a {name}: error names file:line ({err.strip()[:140]}), nothing written")
+rc, _, err = run(model, "eval", "--weights", os.path.join(a, "weights.akw"), "--data", os.path.join(work, "nope.csv"))
+check(rc == 1 and "nope.csv" in err, "eval of a missing board file names it")
+
+# ---- weights: another model's, a wrong shape, corrupt
+w = os.path.join(a, "weights.akw")
+rc, out, err = run(model, "eval", "--weights", w, "--data", os.path.join(data, "satnet-test.csv"), "--limit", "20")
+check(rc == 0 and "board accuracy" in out, f"eval with trained weights runs ({out.strip()[:120]})")
+ow = os.path.join(fresh("other"), "run")
+rc, _, err = run(other, "train", "--out", ow, "--data", train_csv, "--limit", "2", "--batch", "2", "--max-steps", "1",
+                 "--quiet", "yes")
+check(rc == 0, "a different model trains one step")
+rc, _, err = run(model, "eval", "--weights", os.path.join(ow, "weights.akw"), "--limit", "5",
+                 "--data", os.path.join(data, "satnet-test.csv"))
+check(rc == 1 and "for model 'sudoku'" in err, f"weights of another model are refused ({err.strip()[:120]})")
+
+
+def write_tensor_file(path, tensors):
+    """An independent writer of the AKORNTF1 format (runtime/include/akorn/tensor_file.hpp)."""
+    names = sorted(tensors)
+    head = b"AKORNTF1" + struct.pack("<II", 1, len(names))
+    hsize = len(head) + sum(2 + len(n) + 2 + 8 * len(tensors[n][1]) + 16 for n in names)
+    off = (hsize + 63) // 64 * 64
+    entries, blobs = b"", []
+    for n in names:
+        dtype, shape, blob = tensors[n]
+        entries += struct.pack("<H", len(n)) + n.encode() + struct.pack("<BB", dtype, len(shape))
+        entries += b"".join(struct.pack("<q", d) for d in shape) + struct.pack("<QQ", off, len(blob))
+        blobs.append((off, blob))
+        off = (off + len(blob) + 63) // 64 * 64
+    body = bytearray(off)
+    body[: len(head) + len(entries)] = head + entries
+    for o, blob in blobs:
+        body[o:o + len(blob)] = blob
+    body += struct.pack("<I", zlib.crc32(bytes(body)) & 0xFFFFFFFF)
+    open(path, "wb").write(bytes(body))
+
+
+wrong = os.path.join(work, "wrong-shape.akw")
+write_tensor_file(wrong, {"meta.model": (2, [12], b"sudoku-small"),
+                          "embed.weight": (0, [10, 32], b"\0" * (10 * 32 * 4))})
+rc, _, err = run(model, "eval", "--weights", wrong, "--limit", "5", "--data", os.path.join(data, "satnet-test.csv"))
+check(rc == 1 and "embed.weight" in err and "[10, 32]" in err and "[10, 64]" in err,
+      f"a tensor of the wrong shape is named with both shapes ({err.strip()[:140]})")
+trunc = os.path.join(work, "truncated.akw")
+open(trunc, "wb").write(open(w, "rb").read()[:-100])
+rc, _, err = run(model, "eval", "--weights", trunc, "--limit", "5", "--data", os.path.join(data, "satnet-test.csv"))
+check(rc == 1 and "truncated.akw" in err, f"truncated weights are refused ({err.strip()[:120]})")
+
+# ---- solve and flags
+board = good[0].split(",")[0]
+rc, out, err = run(model, "solve", "--weights", w, board)
+check(rc in (0, 3) and "valid sudoku:" in out and "energy" in out, "solve prints a grid, its energy and validity")
+rc2, out2, _ = run(model, "solve", "--weights", w, stdin=board.replace("0", ".") + "\n")
+check(rc2 == rc and out2 == out, "solve reads the board from stdin, '.' for blanks, same answer")
+for bad, frag in ((board[:80], "81"), (board[:40] + "x" + board[41:], "not a digit")):
+    rc, _, err = run(model, "solve", "--weights", w, bad)
+    check(rc == 1 and frag in err, f"solve rejects a malformed board ({err.strip()[:100]})")
+rc, _, err = run(model, "eval", "--weights", w, "--device", "cuda", "--limit", "5")
+check(rc == 1 and "cuda" in err.lower(), f"--device cuda without the CUDA backend is a clear error ({err.strip()[:120]})")
+rc, _, err = run(model, "eval", "--weights", w, "--votes", "0")
+check(rc == 1 and "votes" in err, "a bad flag value is named")
+rc, _, err = run(model, "train", "--out", fresh("x"), "--bogus", "1")
+check(rc == 1 and "--bogus" in err, "an unknown flag is named")
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
