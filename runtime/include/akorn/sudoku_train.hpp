@@ -282,7 +282,13 @@ struct Trainer {
     }
     if (!cfg.quiet && tty) std::fprintf(stderr, "\n");
     save_weights<Spec>(weights_path, ema.data(), "EMA weights after " + std::to_string(step) + " steps");
-    if (!cfg.quiet) std::fprintf(stderr, "wrote %s (EMA weights), %s, %s\n", weights_path.c_str(), ckpt_path.c_str(), log_path.c_str());
+    // The EMA trails the weights by ~ema_every/(1-decay) steps: for a short run the last
+    // weights are the better model, so they are written too.
+    const std::string last_path = cfg.out + "/weights-last.akw";
+    save_weights<Spec>(last_path, params.data(), "weights after " + std::to_string(step) + " steps");
+    if (!cfg.quiet)
+      std::fprintf(stderr, "wrote %s (EMA weights), %s (last weights), %s, %s\n", weights_path.c_str(), last_path.c_str(),
+                   ckpt_path.c_str(), log_path.c_str());
     return 0;
   }
 };
