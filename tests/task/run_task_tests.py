@@ -183,6 +183,32 @@ open(trunc, "wb").write(open(w, "rb").read()[:-100])
 rc, _, err = run(model, "eval", "--weights", trunc, "--limit", "5", "--data", os.path.join(data, "satnet-test.csv"))
 check(rc == 1 and "truncated.akw" in err, f"truncated weights are refused ({err.strip()[:120]})")
 
+# ---- dump: deterministic for a seed; full boards involve no noise
+full_csv = os.path.join(work, "full.csv")
+part_csv = os.path.join(work, "partial.csv")
+open(full_csv, "w").write("".join(l.split(",")[1] + "," + l.split(",")[1] + "\n" for l in good))
+open(part_csv, "w").write("\n".join(good) + "\n")
+
+
+def dump(csv, seed, name):
+    d = os.path.join(work, "dump-" + name)
+    shutil.rmtree(d, ignore_errors=True)
+    rc, out, err = run(model, "dump", "--weights", w, "--data", csv, "--out", d, "--seed", str(seed))
+    if rc != 0:
+        return None
+    return open(os.path.join(d, "logits.npy"), "rb").read(), open(os.path.join(d, "energy.npy"), "rb").read()
+
+
+p1, p1b, p2 = dump(part_csv, 1, "p1"), dump(part_csv, 1, "p1b"), dump(part_csv, 2, "p2")
+f1, f2 = dump(full_csv, 1, "f1"), dump(full_csv, 2, "f2")
+check(p1 is not None and p1 == p1b, "dump twice with the same --seed: identical logits.npy and energy.npy")
+check(p1 is not None and p2 is not None and p1 != p2, "dump with another --seed changes boards with blanks")
+check(f1 is not None and f1 == f2, "dump of full boards is the same for any seed (no noise involved)")
+check(p1 is not None and len(p1[0]) == 128 + 3 * 81 * 9 * 4 and len(p1[1]) == 128 + 3 * 17 * 4,
+      "dump writes float32 logits [3, 81, 9] and energies [3, 17]")
+rc, _, err = run(model, "dump", "--weights", w, "--data", part_csv, "--out", os.path.join(work, "dump-p1"), "--seed", "1")
+check(rc == 1 and "--overwrite" in err, "dump refuses to overwrite earlier results")
+
 # ---- solve and flags
 board = good[0].split(",")[0]
 rc, out, err = run(model, "solve", "--weights", w, board)

@@ -15,6 +15,7 @@
 
 #include "init.hpp"
 #include "model_info.hpp"
+#include "npy.hpp"
 #include "optim.hpp"
 #include "rng.hpp"
 #include "sudoku_task.hpp"
@@ -256,6 +257,39 @@ int cmd_eval(const Args& a) {
   return 0;
 }
 
+// dump: logits [N, 81, 9] and per-step energies [N, T+1] of the boards of a CSV, as float32
+// .npy files. Deterministic for a --seed (counter-based noise); a board with every cell
+// given involves no noise at all.
+template <class Spec>
+int cmd_dump(const Args& a) {
+  check_device(a);
+  std::string data = a.get("data", "");
+  std::string weights = a.get("weights", "");
+  std::string out = a.get("out", "");
+  AKORN_CHECK(!data.empty() && !weights.empty() && !out.empty(), "dump needs --weights FILE --data CSV --out DIR");
+  int steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
+  long limit = a.get_int("limit", 0, 0, 100000000);
+  int batch = static_cast<int>(a.get_int("batch", 256, 1, 100000));
+  std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
+  const bool overwrite = a.get("overwrite", "no") == "yes";
+  const std::string lpath = out + "/logits.npy", epath = out + "/energy.npy";
+  AKORN_CHECK(overwrite || (!sudoku::path_exists(lpath) && !sudoku::path_exists(epath)),
+              out + ": already has logits.npy or energy.npy (pass --overwrite yes to replace them)");
+  sudoku::Boards b = sudoku::load_boards(data, static_cast<size_t>(limit));
+  sudoku::Runner<Spec> r(batch);
+  sudoku::load_weights<Spec>(weights, r.params.data());
+  const int T = steps > 0 ? steps : Spec::trained_steps;
+  std::vector<float> logits(b.count * sudoku::kCells * 9), energy(b.count * static_cast<size_t>(T + 1));
+  r.run_raw(b.puzzles.data(), b.count, T, seed, logits.data(), r.io.energy >= 0 ? energy.data() : nullptr);
+  sudoku::make_dir(out);
+  const auto n = static_cast<std::int64_t>(b.count);
+  save_npy(lpath, logits.data(), {n, sudoku::kCells, 9});
+  if (r.io.energy >= 0) save_npy(epath, energy.data(), {n, T + 1});
+  std::printf("%s: %lld boards, T=%d -> %s [%lld, 81, 9]%s\n", data.c_str(), static_cast<long long>(n), T, lpath.c_str(),
+              static_cast<long long>(n), r.io.energy >= 0 ? (", " + epath).c_str() : "");
+  return 0;
+}
+
 template <class Spec>
 int cmd_solve(int argc, char** argv) {
   // solve [--weights W] [--steps T] [--votes K] [--vote sum|last] [--seed S] [--device D] [BOARD]
@@ -318,7 +352,9 @@ int run(int argc, char** argv) {
                 "        [--limit N] [--max-steps K] [--ckpt-every K] [--eval-every E] [--resume yes] [--device cpu]\n"
                 "  eval --weights W [--data CSV] [--steps T] [--votes K] [--vote sum|last] [--limit N] [--seed S]\n"
                 "  solve --weights W [--steps T] [--votes K] [--vote sum|last] BOARD   (81 digits, 0 or . blank;\n"
-                "        stdin when BOARD is absent); exit 0 when the result is a valid grid that keeps the givens\n",
+                "        stdin when BOARD is absent); exit 0 when the result is a valid grid that keeps the givens\n"
+                "  dump --weights W --data CSV --out DIR [--steps T] [--seed S] [--limit N] [--overwrite yes]\n"
+                "        logits.npy [N, 81, 9] and energy.npy [N, T+1] (float32)\n",
                 Spec::name, Spec::spec_hash);
     return 0;
   }
@@ -336,6 +372,9 @@ int run(int argc, char** argv) {
       return cmd_eval<Spec>(parse_args(argc, argv, {"data", "weights", "steps", "votes", "vote", "batch", "limit", "seed",
                                                     "device"}));
     if (cmd == "solve") return cmd_solve<Spec>(argc, argv);
+    if (cmd == "dump")
+      return cmd_dump<Spec>(parse_args(argc, argv, {"data", "weights", "out", "steps", "limit", "batch", "seed", "overwrite",
+                                                    "device"}));
     std::fprintf(stderr, "%s: unknown command '%s' (try '%s help')\n", Spec::name, cmd.c_str(), argv[0]);
     return 2;
   } catch (const std::exception& e) {

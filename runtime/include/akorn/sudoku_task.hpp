@@ -103,6 +103,23 @@ struct Runner {
     io.require(false);
   }
 
+  // Raw outputs for boards [n, 81], one noise draw each (sample index = board index):
+  // logits [n, 81, 9] and energies [n, T+1].
+  void run_raw(const std::int32_t* boards, size_t n, int steps, std::uint64_t seed, float* logits, float* energy) {
+    AKORN_CHECK(energy == nullptr || io.energy >= 0, std::string("model ") + Spec::name + " has no 'energy' output");
+    const int T = steps > 0 ? steps : Spec::trained_steps;
+    for (size_t b0 = 0; b0 < n; b0 += static_cast<size_t>(max_batch)) {
+      const int N = static_cast<int>(std::min<size_t>(static_cast<size_t>(max_batch), n - b0));
+      std::vector<const void*> iptr(Spec::num_inputs, nullptr);
+      iptr[io.board] = boards + b0 * kCells;
+      std::vector<float*> optr(Spec::num_outputs, nullptr);
+      optr[io.logits] = logits + b0 * kCells * 9;
+      if (energy) optr[io.energy] = energy + b0 * static_cast<size_t>(T + 1);
+      model.infer(N, Spec::template inputs_from<float>(iptr.data()), Spec::template outputs_from<float>(optr.data()), seed,
+                  b0, T);
+    }
+  }
+
   // Boards [n, 81]; every board is run `votes` times with different noise (one batch row
   // each) and the copy with the lowest energy score is kept. Board b, copy k uses noise
   // sample index (first_board + b) * votes + k, so results do not depend on batching.
