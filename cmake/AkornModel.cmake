@@ -1,13 +1,17 @@
-# akorn_add_model(NAME <name> SPEC <spec.json> [GOLDEN <dir>] [GRAD_PROBES <k>])
+# akorn_add_model(NAME <name> SPEC <spec.json> [GOLDEN <dir>] [GRAD_PROBES <k>] [RECOMPUTE])
 # onnx2c-style: akornc compiles the spec at build time (add_custom_command), the generated
 # program and tests are built, and the generated tests are registered with CTest.
 function(akorn_add_model)
-  cmake_parse_arguments(M "" "NAME;SPEC;GOLDEN;GRAD_PROBES" "" ${ARGN})
+  cmake_parse_arguments(M "RECOMPUTE" "NAME;SPEC;GOLDEN;GRAD_PROBES" "" ${ARGN})
+  set(flags "")
+  if(M_RECOMPUTE)
+    set(flags --recompute)
+  endif()
   set(dir ${CMAKE_BINARY_DIR}/generated/${M_NAME})
   set(outs ${dir}/model.hpp ${dir}/main.cpp ${dir}/test_model.cpp ${dir}/CMakeLists.txt)
   add_custom_command(
     OUTPUT ${outs}
-    COMMAND akornc compile ${M_SPEC} -o ${dir}
+    COMMAND akornc compile ${M_SPEC} -o ${dir} ${flags}
     DEPENDS akornc ${M_SPEC}
     COMMENT "akornc: ${M_NAME}")
   add_executable(${M_NAME} ${dir}/main.cpp ${dir}/model.hpp)

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include <akorn/format.hpp>
+
 #include "check/check.hpp"
 #include "diag.hpp"
 #include "emit/emit.hpp"
@@ -34,17 +36,7 @@ int usage() {
   return 2;
 }
 
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024.0 && u < 4) {
-    b /= 1024.0;
-    ++u;
-  }
-  char buf[64];
-  std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, units[u]);
-  return buf;
-}
+using akorn::human_bytes;
 
 void print_check(const Program& prog, int batch, bool show_plan) {
   const Graph& g = *prog.graph;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "format.hpp"
 
 namespace akorn {
 
@@ -17,16 +18,8 @@ struct NpyArray {
   std::string dtype;               // "<f4", "<f8", "<i4", "<i8"
   std::vector<std::int64_t> shape;
   std::vector<char> bytes;
-  std::int64_t count() const {
-    std::int64_t c = 1;
-    for (auto d : shape) c *= d;
-    return c;
-  }
-  std::string shape_str() const {
-    std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-  }
+  std::int64_t count() const { return element_count(shape); }
+  std::string shape_str() const { return akorn::shape_str(shape); }
   // Values converted to T (float, double, int32...).
   template <typename T>
   std::vector<T> as() const {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common.hpp"
+#include "format.hpp"
 
 namespace akorn {
 
@@ -35,16 +36,8 @@ struct TensorEntry {
   TDType dtype = TDType::F32;
   std::vector<std::int64_t> shape;
   std::vector<unsigned char> bytes;
-  std::int64_t count() const {
-    std::int64_t c = 1;
-    for (auto d : shape) c *= d;
-    return c;
-  }
-  std::string shape_str() const {
-    std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-  }
+  std::int64_t count() const { return element_count(shape); }
+  std::string shape_str() const { return akorn::shape_str(shape); }
 };
 
 inline std::uint32_t crc32(const unsigned char* p, size_t n, std::uint32_t crc = 0) {
@@ -112,10 +105,8 @@ struct TensorFile {
   void get_f32_into(const std::string& file, const std::string& name, const std::vector<std::int64_t>& shape,
                     float* dst) const {
     const TensorEntry& e = get(file, name, TDType::F32);
-    std::string want = "[";
-    for (size_t i = 0; i < shape.size(); ++i) want += (i ? ", " : "") + std::to_string(shape[i]);
-    want += "]";
-    AKORN_CHECK(e.shape == shape, file + ": tensor '" + name + "' has shape " + e.shape_str() + ", the model needs " + want);
+    AKORN_CHECK(e.shape == shape, file + ": tensor '" + name + "' has shape " + e.shape_str() + ", the model needs " +
+                                      akorn::shape_str(shape));
     if (!e.bytes.empty()) std::memcpy(dst, e.bytes.data(), e.bytes.size());
   }
 };
