@@ -13,11 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "format.hpp"
 #include "init.hpp"
 #include "model_info.hpp"
 #include "npy.hpp"
 #include "optim.hpp"
 #include "rng.hpp"
+#include "safetensors.hpp"
 #include "sudoku_task.hpp"
 #include "sudoku_train.hpp"
 
@@ -58,17 +60,7 @@ inline Args parse_args(int argc, char** argv, const std::vector<std::string>& kn
   return a;
 }
 
-inline std::string human_bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB"};
-  int u = 0;
-  while (b >= 1024.0 && u < 3) {
-    b /= 1024.0;
-    ++u;
-  }
-  char buf[64];
-  std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, units[u]);
-  return buf;
-}
+using akorn::human_bytes;
 
 // Random inputs within the token ranges the embedding / loss accept (0..9 style tokens).
 template <class Spec>
@@ -290,6 +282,32 @@ int cmd_dump(const Args& a) {
   return 0;
 }
 
+// import: a foreign state dict (safetensors) -> an akorn weights file, through a name map
+// (docs/IMPORT.md). Every parameter filled, every tensor used or ignored, counts checked.
+template <class Spec>
+int cmd_import(const Args& a) {
+  std::string from = a.get("from", "");
+  std::string out = a.get("out", "");
+  AKORN_CHECK(!from.empty() && !out.empty(), "import needs --from STATE.safetensors --out W.akw [--map FILE]");
+  std::string map = a.get("map", "");
+  if (map.empty()) {
+    map = "models/sudoku.import.map";
+    AKORN_CHECK(sudoku::path_exists(map), "no --map given and " + map +
+                                              " is not in the current directory: pass --map FILE (docs/IMPORT.md)");
+  }
+  const bool overwrite = a.get("overwrite", "no") == "yes";
+  AKORN_CHECK(overwrite || !sudoku::path_exists(out), out + ": exists (pass --overwrite yes to replace it)");
+  std::vector<ImportMapLine> lines = read_import_map(map);
+  SafeTensorsFile st = read_safetensors(from);
+  std::vector<float> params(static_cast<size_t>(Spec::param_elems), 0.0f);
+  ImportReport rep = import_safetensors(st, lines, map, Spec::params, Spec::num_params, Spec::name, params.data());
+  sudoku::save_weights<Spec>(out, params.data(), "imported from " + from + " with " + map);
+  std::printf("%s: %d parameters of %s from %zu tensors (%d used, %d of them tied copies that agree; %d ignored) -> %s\n",
+              from.c_str(), rep.params, Spec::name, st.tensors.size(), rep.tensors_used, rep.tied_checked,
+              rep.tensors_ignored, out.c_str());
+  return 0;
+}
+
 template <class Spec>
 int cmd_solve(int argc, char** argv) {
   // solve [--weights W] [--steps T] [--votes K] [--vote sum|last] [--seed S] [--device D] [BOARD]
@@ -354,7 +372,10 @@ int run(int argc, char** argv) {
                 "  solve --weights W [--steps T] [--votes K] [--vote sum|last] BOARD   (81 digits, 0 or . blank;\n"
                 "        stdin when BOARD is absent); exit 0 when the result is a valid grid that keeps the givens\n"
                 "  dump --weights W --data CSV --out DIR [--steps T] [--seed S] [--limit N] [--overwrite yes]\n"
-                "        logits.npy [N, 81, 9] and energy.npy [N, T+1] (float32)\n",
+                "        logits.npy [N, 81, 9] and energy.npy [N, T+1] (float32)\n"
+                "  import --from STATE.safetensors --out W.akw [--map FILE] [--overwrite yes]\n"
+                "        weights from a safetensors state dict through a name map (default\n"
+                "        models/sudoku.import.map; docs/IMPORT.md)\n",
                 Spec::name, Spec::spec_hash);
     return 0;
   }
@@ -375,6 +396,7 @@ int run(int argc, char** argv) {
     if (cmd == "dump")
       return cmd_dump<Spec>(parse_args(argc, argv, {"data", "weights", "out", "steps", "limit", "batch", "seed", "overwrite",
                                                     "device"}));
+    if (cmd == "import") return cmd_import<Spec>(parse_args(argc, argv, {"from", "out", "map", "overwrite"}));
     std::fprintf(stderr, "%s: unknown command '%s' (try '%s help')\n", Spec::name, cmd.c_str(), argv[0]);
     return 2;
   } catch (const std::exception& e) {
