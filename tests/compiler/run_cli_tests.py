@@ -12,22 +12,15 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checklib  # noqa: E402
+from checklib import check, finish  # noqa: E402
+
 akornc, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    print(("ok    " if ok else "FAIL  ") + what)
-    if ok:
-        passed += 1
-    else:
-        failed += 1
 
 
 def run(*args):
-    p = subprocess.run([akornc, *args], capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
+    return checklib.run(akornc, *args, threads=0)
 
 
 def sudoku_params(C, n=4, heads=8, P=81):
@@ -103,5 +96,4 @@ for dirpath, _, names in os.walk(os.path.join(root, "compiler")):
                 hits.append(os.path.join(dirpath, n))
 check(not hits, f"the compiler's sources never mention Sudoku {hits}")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

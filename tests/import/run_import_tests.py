@@ -14,26 +14,18 @@ import struct
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checklib  # noqa: E402
+from checklib import check, finish  # noqa: E402
+
 small, big, root, work = (os.path.abspath(p) for p in sys.argv[1:5])
 here = os.path.join(root, "tests", "import")
 fixture = os.path.join(here, "sudoku-small.safetensors")
 default_map = os.path.join(root, "models", "sudoku.import.map")
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    print(("ok    " if ok else "FAIL  ") + what, flush=True)
-    if ok:
-        passed += 1
-    else:
-        failed += 1
 
 
 def run(binary, *args, cwd=None):
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    p = subprocess.run([binary, *args], capture_output=True, text=True, errors="replace", env=env, cwd=cwd or root)
-    return p.returncode, p.stdout, p.stderr
+    return checklib.run(binary, *args, cwd=cwd or root)
 
 
 shutil.rmtree(work, ignore_errors=True)
@@ -335,5 +327,4 @@ for i in range(150):
 check(not crashes, f"150 corrupted files: each accepted or refused naming the file, no crash "
                    f"({accepted} accepted; first problem: {crashes[:1]})")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -14,24 +14,11 @@ import subprocess
 import sys
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklib import check, finish, run  # noqa: E402
+
 model, other, root, work = sys.argv[1:5]
 data = os.path.join(root, "data", "sudoku")
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    print(("ok    " if ok else "FAIL  ") + what, flush=True)
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-
-
-def run(binary, *args, stdin=None):
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    p = subprocess.run([binary, *args], capture_output=True, text=True, input=stdin, env=env)
-    return p.returncode, p.stdout, p.stderr
 
 
 def digest(path):
@@ -225,5 +212,4 @@ check(rc == 1 and "votes" in err, "a bad flag value is named")
 rc, _, err = run(model, "train", "--out", fresh("x"), "--bogus", "1")
 check(rc == 1 and "--bogus" in err, "an unknown flag is named")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()
