@@ -1,6 +1,7 @@
 // Training on Sudoku boards (spec §5 recipe): Adam, clipping to global norm 1, an EMA of the
-// weights (decay 0.995, updated every 10 steps after step 100; a copy of the weights
-// before that), shuffled epochs, a CSV log of every metric, atomic checkpoints.
+// weights (decay 0.995, updated every 10 steps after step 100, a copy of the weights before
+// that; see ema_update for the decay's warm-up), shuffled epochs, a CSV log of every metric,
+// atomic checkpoints.
 //
 // Everything random derives from (seed, epoch) and (seed, step), and every kernel is
 // deterministic, so a run resumed from a checkpoint gives the same losses as one that never
@@ -8,7 +9,9 @@
 #pragma once
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -152,14 +155,21 @@ struct Trainer {
     std::rename(tmp.c_str(), log_path.c_str());
   }
 
+  // The reference trains with ema_pytorch's EMA(beta, update_every=10, update_after_step=100)
+  // whose defaults also warm the decay up: decay = min(beta, 1 - (1 + e)^(-2/3)) with e the
+  // number of steps past update_after_step, so the average follows the weights closely early
+  // on and settles at beta after ~2,800 steps. Call k (0-based) = optimiser steps taken
+  // before this one: only every `ema_every`-th call acts; up to step `ema_after` it copies.
   void ema_update() {
-    // before the EMA starts it follows the weights; then every `ema_every` steps
-    if (step <= static_cast<std::uint64_t>(cfg.ema_after)) {
+    const std::uint64_t k = step - 1;
+    if (k % static_cast<std::uint64_t>(cfg.ema_every) != 0) return;
+    if (k <= static_cast<std::uint64_t>(cfg.ema_after)) {
       ema = params;
-    } else if (step % static_cast<std::uint64_t>(cfg.ema_every) == 0) {
-      const float d = static_cast<float>(cfg.ema_decay);
-      for (size_t i = 0; i < ema.size(); ++i) ema[i] = d * ema[i] + (1.f - d) * params[i];
+      return;
     }
+    const double e = static_cast<double>(k - static_cast<std::uint64_t>(cfg.ema_after));
+    const float d = static_cast<float>(std::min(cfg.ema_decay, 1.0 - std::pow(1.0 + e, -2.0 / 3.0)));
+    for (size_t i = 0; i < ema.size(); ++i) ema[i] = d * ema[i] + (1.f - d) * params[i];
   }
 
   Accuracy evaluate(const Boards& ev) {
