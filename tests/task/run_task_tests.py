@@ -196,6 +196,33 @@ check(p1 is not None and len(p1[0]) == 128 + 3 * 81 * 9 * 4 and len(p1[1]) == 12
 rc, _, err = run(model, "dump", "--weights", w, "--data", part_csv, "--out", os.path.join(work, "dump-p1"), "--seed", "1")
 check(rc == 1 and "--overwrite" in err, "dump refuses to overwrite earlier results")
 
+# ---- energy voting: solve --votes K keeps the copy with the lowest energy score. Board b,
+# copy k uses noise sample b*K + k, so for one board the K copies are samples 0..K-1: the
+# same as dumping a file with that board on K lines.
+def read_npy_f32(path):
+    raw = open(path, "rb").read()
+    hlen = struct.unpack("<H", raw[8:10])[0]
+    data = raw[10 + hlen:]
+    return list(struct.unpack("<%df" % (len(data) // 4), data))
+
+
+K = 5
+rep_csv = os.path.join(work, "repeated.csv")
+open(rep_csv, "w").write((good[1] + "\n") * K)
+dd = os.path.join(work, "dump-votes")
+shutil.rmtree(dd, ignore_errors=True)
+run(model, "dump", "--weights", w, "--data", rep_csv, "--out", dd, "--seed", "9")
+lg, en = read_npy_f32(os.path.join(dd, "logits.npy")), read_npy_f32(os.path.join(dd, "energy.npy"))
+for vote in ("sum", "last"):
+    scores = [sum(en[k * 17:(k + 1) * 17]) if vote == "sum" else en[k * 17 + 16] for k in range(K)]
+    best = min(range(K), key=lambda k: scores[k])
+    want = "".join(str(1 + max(range(9), key=lambda d: lg[(best * 81 + c) * 9 + d])) for c in range(81))
+    rc, out, err = run(model, "solve", "--weights", w, "--votes", str(K), "--vote", vote, "--seed", "9", puz)
+    got = out.strip().splitlines()[-1] if out.strip() else ""
+    check(rc in (0, 3) and got == want, f"solve --votes {K} --vote {vote} returns copy {best}, the lowest-energy one")
+rc, out, err = run(model, "eval", "--weights", w, "--data", part_csv, "--votes", "4", "--steps", "32")
+check(rc == 0 and "votes 4" in out and "T=32" in out, f"eval --votes 4 --steps 32 runs ({out.strip()[:100]})")
+
 # ---- solve and flags
 board = good[0].split(",")[0]
 rc, out, err = run(model, "solve", "--weights", w, board)
