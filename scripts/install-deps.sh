@@ -2,7 +2,7 @@
 # Installs what building and testing akorn needs from Debian's packages (skips the apt
 # round trip when everything is already there). Run as root or with sudo available.
 set -euo pipefail
-pkgs=(cmake ninja-build g++ pkg-config libopenblas-dev libflatbuffers-dev flatbuffers-compiler
+pkgs=(cmake ninja-build g++ pkg-config libopenblas-dev libopenblas-openmp-dev libflatbuffers-dev flatbuffers-compiler
       libgtest-dev python3 python3-numpy)
 missing=()
 for p in "${pkgs[@]}"; do

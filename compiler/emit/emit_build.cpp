@@ -39,8 +39,13 @@ std::string emit_cmake(const Program& prog) {
   w.line("set(AKORN_RUNTIME_DIR \"${CMAKE_CURRENT_SOURCE_DIR}/../../runtime/include\" CACHE PATH \"akorn runtime headers\")");
   w.line("set(AKORN_GOLDEN_DIR \"\" CACHE PATH \"golden values from tools/make_golden.py (optional)\")");
   w.line("find_package(OpenMP REQUIRED)");
-  w.line("find_library(OPENBLAS_LIB openblas REQUIRED)");
-  w.line("find_path(CBLAS_INCLUDE cblas.h PATH_SUFFIXES openblas REQUIRED)");
+  w.line("# OpenBLAS's OpenMP build shares the kernels' thread pool (the pthread build fights it)");
+  w.line("find_library(OPENBLAS_LIB NAMES openblas PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)");
+  w.line("find_path(CBLAS_INCLUDE cblas.h PATHS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)");
+  w.line("if(NOT OPENBLAS_LIB OR NOT CBLAS_INCLUDE)");
+  w.line("  find_library(OPENBLAS_LIB openblas REQUIRED)");
+  w.line("  find_path(CBLAS_INCLUDE cblas.h PATH_SUFFIXES openblas REQUIRED)");
+  w.line("endif()");
   w.line("add_library(" + id + "_model INTERFACE)");
   w.line("target_include_directories(" + id + "_model INTERFACE ${CMAKE_CURRENT_SOURCE_DIR} ${AKORN_RUNTIME_DIR} ${CBLAS_INCLUDE})");
   w.line("target_link_libraries(" + id + "_model INTERFACE ${OPENBLAS_LIB} OpenMP::OpenMP_CXX)");
