@@ -36,6 +36,11 @@ std::string emit_cmake(const Program& prog) {
   w.line("  set(CMAKE_BUILD_TYPE Release CACHE STRING \"\" FORCE)");
   w.line("endif()");
   w.line("set(CMAKE_CXX_FLAGS_RELEASE \"-O3 -DNDEBUG\")");
+  w.line("# CPU instruction set, named explicitly ('' = compiler default), e.g. x86-64-v3, armv8.2-a");
+  w.line("set(AKORN_CPU_ARCH \"\" CACHE STRING \"-march for the model ('' = compiler default)\")");
+  w.line("if(AKORN_CPU_ARCH)");
+  w.line("  add_compile_options(-march=${AKORN_CPU_ARCH})");
+  w.line("endif()");
   w.line("set(AKORN_RUNTIME_DIR \"${CMAKE_CURRENT_SOURCE_DIR}/../../runtime/include\" CACHE PATH \"akorn runtime headers\")");
   w.line("set(AKORN_GOLDEN_DIR \"\" CACHE PATH \"golden values from tools/make_golden.py (optional)\")");
   w.line("find_package(OpenMP REQUIRED)");
