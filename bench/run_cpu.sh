@@ -13,6 +13,8 @@ echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name
 "$BUILD/sudoku" bench-train --batch 16 --iters 3 --warmup 1
 "$BUILD/sudoku-small" bench-infer --batch 100 --iters 5 --warmup 1
 "$BUILD/sudoku" bench-infer --batch 16 --iters 3 --warmup 1
+"$BUILD/sudoku-small" bench-ops --batch 100 --iters 3
+"$BUILD/sudoku" bench-ops --batch 16 --iters 2
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
   /usr/bin/python3 bench/torch_sudoku.py --C 64 --batch 100 --steps 16 --iters 3 --warmup 1 --threads "$THREADS"
   /usr/bin/python3 bench/torch_sudoku.py --C 512 --batch 16 --steps 16 --iters 3 --warmup 1 --threads "$THREADS"

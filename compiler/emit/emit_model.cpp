@@ -199,6 +199,7 @@ struct Emitter {
     w.line("#pragma once");
     w.line("#include <algorithm>");
     w.line("#include <cstdint>");
+    w.line("#include <vector>");
     w.line();
     w.line("#include <akorn/runtime.hpp>");
     w.line();
@@ -356,6 +357,20 @@ struct Emitter {
           w.line();
         }
       }
+    }
+    if (g.loss_op >= 0) {
+      w.line("// The training schedule as data (op name, kind, forward, backward or null), for");
+      w.line("// per-op timing (`bench-ops`): running it in order equals train_forward + train_backward.");
+      w.line("struct OpStep { const char* name; const char* kind; void (Model::*fwd)(); void (Model::*bwd)(); };");
+      w.open("static std::vector<OpStep> train_schedule() {");
+      w.open("return {");
+      for (const auto& lop : prog.ops) {
+        const std::string id = ident(lop.op->name);
+        w.line("{" + quoted(lop.op->name) + ", " + quoted(op_kind_name(lop.op->kind)) + ", &Model::fwd_" + id + ", " +
+               (lop.has_backward ? "&Model::bwd_" + id : std::string("nullptr")) + "},");
+      }
+      w.close("};");
+      w.close();
     }
     w.line(" private:");
     w.line("S* A(akorn::index_t offset) const { return arena_ + offset * N_; }  // planned buffer");

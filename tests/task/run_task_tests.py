@@ -236,6 +236,8 @@ rc, _, err = run(model, "eval", "--weights", w, "--device", "cuda", "--limit", "
 check(rc == 1 and "cuda" in err.lower(), f"--device cuda without the CUDA backend is a clear error ({err.strip()[:120]})")
 rc, _, err = run(model, "eval", "--weights", w, "--votes", "0")
 check(rc == 1 and "votes" in err, "a bad flag value is named")
+rc, out, err = run(model, "bench-ops", "--batch", "2", "--iters", "1")
+check(rc == 0 and "klayer" in out and "Kuramoto" in out and "share" in out, "bench-ops times every op of a training step")
 rc, _, err = run(model, "train", "--out", fresh("x"), "--bogus", "1")
 check(rc == 1 and "--bogus" in err, "an unknown flag is named")
 

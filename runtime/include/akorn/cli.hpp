@@ -152,6 +152,50 @@ int cmd_bench_train(const Args& a) {
   return 0;
 }
 
+// Time of every op's forward and backward pass within training steps (ggml's performance
+// mode, per op): the schedule the model exports, run in order with a clock around each op.
+template <class Spec>
+int cmd_bench_ops(const Args& a) {
+  AKORN_CHECK(Spec::trainable, std::string(Spec::name) + " has no loss: nothing to time");
+  int N = static_cast<int>(a.get_int("batch", 100, 1, 100000));
+  int iters = static_cast<int>(a.get_int("iters", 3, 1, 100000));
+  using M = typename Spec::template ModelT<float>;
+  std::vector<float> params(static_cast<size_t>(Spec::param_elems)), grads(params.size());
+  std::vector<float> arena(static_cast<size_t>(M::arena_elems(N)));
+  init_params<float>(Spec::params, Spec::num_params, params.data(), 0);
+  M model(params.data(), grads.data(), arena.data(), N);
+  RandomBatch<Spec> batch(N, 1);
+  auto in = Spec::template inputs_from<float>(batch.ptrs.data());
+  typename Spec::template OutputsT<float> out{};
+  const auto schedule = M::train_schedule();
+  std::vector<double> tf(schedule.size(), 0.0), tb(schedule.size(), 0.0);
+  model.train_forward(N, in, out, 0, 0);  // warm-up
+  model.train_backward();
+  for (int it = 0; it < iters; ++it) {
+    model.begin(N, in, out, 0, static_cast<std::uint64_t>(it) * N, 0);
+    for (size_t i = 0; i < schedule.size(); ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      (model.*schedule[i].fwd)();
+      tf[i] += seconds_since(t0);
+    }
+    std::fill(grads.begin(), grads.end(), 0.f);
+    for (size_t i = schedule.size(); i-- > 0;) {
+      if (!schedule[i].bwd) continue;
+      auto t0 = std::chrono::steady_clock::now();
+      (model.*schedule[i].bwd)();
+      tb[i] += seconds_since(t0);
+    }
+  }
+  double total = 0;
+  for (size_t i = 0; i < schedule.size(); ++i) total += tf[i] + tb[i];
+  std::printf("%s bench-ops batch %d (mean of %d training steps): %.3f s/step\n", Spec::name, N, iters, total / iters);
+  std::printf("  %-16s %-18s %10s %10s %7s\n", "op", "kind", "fwd (ms)", "bwd (ms)", "share");
+  for (size_t i = 0; i < schedule.size(); ++i)
+    std::printf("  %-16s %-18s %10.2f %10.2f %6.1f%%\n", schedule[i].name, schedule[i].kind, 1e3 * tf[i] / iters,
+                1e3 * tb[i] / iters, 100.0 * (tf[i] + tb[i]) / total);
+  return 0;
+}
+
 template <class Spec>
 int cmd_bench_infer(const Args& a) {
   int N = static_cast<int>(a.get_int("batch", 100, 1, 100000));
@@ -363,6 +407,7 @@ int run(int argc, char** argv) {
                 "  info [--batch N]                     parameters and arena sizes\n"
                 "  bench-train [--batch N] [--iters K] [--warmup W] [--seed S]\n"
                 "                                       time training steps (forward, backward, clip, Adam)\n"
+                "  bench-ops [--batch N] [--iters K]     time of each op's forward and backward in training\n"
                 "  bench-infer [--batch N] [--steps T] [--iters K] [--warmup W]\n"
                 "                                       time inference at T Kuramoto steps\n"
                 "Sudoku models (input 'board', output 'logits'):\n"
@@ -383,6 +428,7 @@ int run(int argc, char** argv) {
     if (cmd == "info") return cmd_info<Spec>(parse_args(argc, argv, {"batch"}));
     if (cmd == "bench-train")
       return cmd_bench_train<Spec>(parse_args(argc, argv, {"batch", "iters", "warmup", "seed"}));
+    if (cmd == "bench-ops") return cmd_bench_ops<Spec>(parse_args(argc, argv, {"batch", "iters"}));
     if (cmd == "bench-infer")
       return cmd_bench_infer<Spec>(parse_args(argc, argv, {"batch", "steps", "iters", "warmup"}));
     if (cmd == "train")
