@@ -83,12 +83,9 @@ Program lower(const Graph& g, const LowerOptions& opt) {
   for (auto& lop : prog.ops) {
     bool any_out = false;
     for (int v : lop.out_values) any_out = any_out || prog.value_needs_grad[v];
-    bool trainable = false;
-    for (int p : lop.params) trainable = trainable || prog.params[p].trainable;
     for (size_t i = 0; i < lop.in_values.size(); ++i)
       lop.in_needs_grad[i] = any_out && prog.value_needs_grad[lop.in_values[i]];
     lop.has_backward = any_out && g.loss_op >= 0;
-    (void)trainable;
   }
 
   prog.infer_plan = plan_memory(prog, Phase::Infer);

@@ -309,7 +309,7 @@ int cmd_dump(const Args& a) {
   std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
   const bool overwrite = a.get("overwrite", "no") == "yes";
   const std::string lpath = out + "/logits.npy", epath = out + "/energy.npy";
-  AKORN_CHECK(overwrite || (!sudoku::path_exists(lpath) && !sudoku::path_exists(epath)),
+  AKORN_CHECK(overwrite || (!path_exists(lpath) && !path_exists(epath)),
               out + ": already has logits.npy or energy.npy (pass --overwrite yes to replace them)");
   sudoku::Boards b = sudoku::load_boards(data, static_cast<size_t>(limit));
   sudoku::Runner<Spec> r(batch);
@@ -317,7 +317,7 @@ int cmd_dump(const Args& a) {
   const int T = steps > 0 ? steps : Spec::trained_steps;
   std::vector<float> logits(b.count * sudoku::kCells * 9), energy(b.count * static_cast<size_t>(T + 1));
   r.run_raw(b.puzzles.data(), b.count, T, seed, logits.data(), r.io.energy >= 0 ? energy.data() : nullptr);
-  sudoku::make_dir(out);
+  make_dirs(out);
   const auto n = static_cast<std::int64_t>(b.count);
   save_npy(lpath, logits.data(), {n, sudoku::kCells, 9});
   if (r.io.energy >= 0) save_npy(epath, energy.data(), {n, T + 1});
@@ -336,11 +336,11 @@ int cmd_import(const Args& a) {
   std::string map = a.get("map", "");
   if (map.empty()) {
     map = "models/sudoku.import.map";
-    AKORN_CHECK(sudoku::path_exists(map), "no --map given and " + map +
+    AKORN_CHECK(path_exists(map), "no --map given and " + map +
                                               " is not in the current directory: pass --map FILE (docs/IMPORT.md)");
   }
   const bool overwrite = a.get("overwrite", "no") == "yes";
-  AKORN_CHECK(overwrite || !sudoku::path_exists(out), out + ": exists (pass --overwrite yes to replace it)");
+  AKORN_CHECK(overwrite || !path_exists(out), out + ": exists (pass --overwrite yes to replace it)");
   std::vector<ImportMapLine> lines = read_import_map(map);
   SafeTensorsFile st = read_safetensors(from);
   std::vector<float> params(static_cast<size_t>(Spec::param_elems), 0.0f);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "files.hpp"
 #include "format.hpp"
 
 namespace akorn {
@@ -97,8 +98,7 @@ inline NpyArray load_npy(const std::string& path) {
   return a;
 }
 
-// Writes atomically (temporary file, then rename): an interrupted write never leaves a
-// half-written file under the final name.
+// Writes atomically (files.hpp).
 inline void save_npy_bytes(const std::string& path, const char* descr, const std::vector<std::int64_t>& shape,
                            const void* data, size_t nbytes) {
   std::string sh = "(";
@@ -107,19 +107,13 @@ inline void save_npy_bytes(const std::string& path, const char* descr, const std
   std::string h = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + sh + ", }";
   size_t total = 10 + h.size() + 1;
   h += std::string((64 - total % 64) % 64, ' ') + "\n";
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    AKORN_CHECK(f.good(), tmp + ": cannot write");
-    f.write("\x93NUMPY\x01\x00", 8);
-    unsigned short hl = static_cast<unsigned short>(h.size());
-    char l[2] = {static_cast<char>(hl & 0xff), static_cast<char>(hl >> 8)};
-    f.write(l, 2);
-    f.write(h.data(), static_cast<std::streamsize>(h.size()));
-    f.write(static_cast<const char*>(data), static_cast<std::streamsize>(nbytes));
-    AKORN_CHECK(f.good(), tmp + ": write failed");
-  }
-  AKORN_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, path + ": cannot rename " + tmp);
+  const unsigned short hl = static_cast<unsigned short>(h.size());
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(hl & 0xff);
+  bytes += static_cast<char>(hl >> 8);
+  bytes += h;
+  bytes.append(static_cast<const char*>(data), nbytes);
+  write_file_atomic(path, bytes.data(), bytes.size());
 }
 
 inline void save_npy(const std::string& path, const float* data, const std::vector<std::int64_t>& shape) {

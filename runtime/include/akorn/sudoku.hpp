@@ -111,7 +111,7 @@ inline Boards load_boards(const std::string& path, size_t limit = 0) {
   return b;
 }
 
-inline std::string format_grid(const std::int32_t* g, const std::int32_t* puzzle = nullptr) {
+inline std::string format_grid(const std::int32_t* g) {
   std::string s;
   for (int r = 0; r < 9; ++r) {
     if (r && r % 3 == 0) s += "------+-------+------\n";
@@ -119,7 +119,7 @@ inline std::string format_grid(const std::int32_t* g, const std::int32_t* puzzle
       if (c && c % 3 == 0) s += "| ";
       int v = g[r * 9 + c];
       s += v ? static_cast<char>('0' + v) : '.';
-      s += (puzzle && puzzle[r * 9 + c]) ? ' ' : ' ';
+      s += ' ';
     }
     s.back() = '\n';
   }

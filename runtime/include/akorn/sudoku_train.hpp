@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <vector>
 
+#include "files.hpp"
 #include "sudoku_task.hpp"
 
 namespace akorn::sudoku {
@@ -33,22 +34,6 @@ struct TrainConfig {
   long limit = 0, max_steps = 0, ckpt_every = 0;  // 0: all boards / all steps / once an epoch
   bool resume = false, quiet = false;
 };
-
-inline bool path_exists(const std::string& p) {
-  struct stat st {};
-  return stat(p.c_str(), &st) == 0;
-}
-
-inline void make_dir(const std::string& p) {
-  if (path_exists(p)) return;
-  std::string cur;
-  for (size_t i = 0; i <= p.size(); ++i) {
-    if (i == p.size() || p[i] == '/') {
-      if (!cur.empty() && !path_exists(cur)) AKORN_CHECK(mkdir(cur.c_str(), 0755) == 0, cur + ": cannot create directory");
-    }
-    if (i < p.size()) cur += p[i];
-  }
-}
 
 // The permutation of the training boards in one epoch.
 inline std::vector<std::uint32_t> epoch_order(size_t n, std::uint64_t seed, std::uint64_t epoch) {
@@ -147,12 +132,7 @@ struct Trainer {
       if (s <= step) kept += line + "\n";
     }
     f.close();
-    std::string tmp = log_path + ".tmp";
-    {
-      std::ofstream o(tmp);
-      o << kept;
-    }
-    std::rename(tmp.c_str(), log_path.c_str());
+    write_file_atomic(log_path, kept.data(), kept.size());
   }
 
   // The reference trains with ema_pytorch's EMA(beta, update_every=10, update_after_step=100)
@@ -185,7 +165,7 @@ struct Trainer {
                 cfg.data + ": has " + std::to_string(data.count) + " boards, fewer than --batch " + std::to_string(cfg.batch));
     Boards ev;
     if (!cfg.eval_data.empty()) ev = load_boards(cfg.eval_data, static_cast<size_t>(cfg.eval_limit));
-    make_dir(cfg.out);
+    make_dirs(cfg.out);
     params.assign(static_cast<size_t>(Spec::param_elems), 0.f);
     grads.assign(params.size(), 0.f);
     ema.assign(params.size(), 0.f);

@@ -20,9 +20,8 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "common.hpp"
+#include "files.hpp"
 #include "format.hpp"
 
 namespace akorn {
@@ -162,18 +161,7 @@ inline void write_tensor_file(const std::string& path, const TensorFile& tf) {
   }
   std::uint32_t crc = crc32(all.data(), all.size());
   put_le<std::uint32_t>(all, crc);
-  const std::string tmp = path + ".tmp";
-  {
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    AKORN_CHECK(f != nullptr, tmp + ": cannot write");
-    bool ok = std::fwrite(all.data(), 1, all.size(), f) == all.size();
-    ok = std::fflush(f) == 0 && ok;
-    ok = fsync(fileno(f)) == 0 && ok;
-    ok = std::fclose(f) == 0 && ok;
-    if (!ok) std::remove(tmp.c_str());
-    AKORN_CHECK(ok, tmp + ": write failed (disk full?)");
-  }
-  AKORN_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, path + ": cannot replace it with " + tmp);
+  write_file_atomic(path, all.data(), all.size());
 }
 
 inline TensorFile read_tensor_file(const std::string& path) {

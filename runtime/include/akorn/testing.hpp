@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <vector>
 
+#include "files.hpp"
 #include "init.hpp"
 #include "model_info.hpp"
 #include "npy.hpp"
@@ -335,11 +336,6 @@ void check_plans(Report& rep) {
 
 // ---- golden values
 
-inline bool file_exists(const std::string& p) {
-  struct stat st {};
-  return stat(p.c_str(), &st) == 0;
-}
-
 struct GoldenValue {
   const char* name;      // value name (expected/<name>.npy)
   index_t offset;        // per sample, in the phase's plan
@@ -409,7 +405,7 @@ void check_golden(const std::string& dir, const std::vector<GoldenStep<Spec, S>>
   for (int i = 0; i < Spec::num_inputs; ++i) {
     const InputInfo& info = Spec::inputs[i];
     std::string path = dir + "/inputs/" + info.name + ".npy";
-    if (!file_exists(path)) continue;
+    if (!path_exists(path)) continue;
     NpyArray a = load_npy(path);
     AKORN_CHECK(a.count() == info.elems * N, path + ": wrong size");
     if (info.is_int)
@@ -430,7 +426,7 @@ void check_golden(const std::string& dir, const std::vector<GoldenStep<Spec, S>>
     st.run(inst.model);
     for (const GoldenValue& v : st.values) {
       std::string path = dir + "/expected/" + v.name + ".npy";
-      if (!file_exists(path)) continue;
+      if (!path_exists(path)) continue;
       NpyArray e = load_npy(path);
       auto ev = e.as<double>();
       // the loss is one number per batch: stored as [1] by the reference
@@ -449,7 +445,7 @@ void check_golden(const std::string& dir, const std::vector<GoldenStep<Spec, S>>
   }
   for (int o = 0; o < Spec::num_outputs; ++o) {
     std::string path = dir + "/expected/" + Spec::outputs[o].name + ".npy";
-    if (!file_exists(path)) continue;
+    if (!path_exists(path)) continue;
     auto ev = load_npy(path).as<double>();
     if (ev.size() != outbufs[o].size()) {
       rep.check(false, std::string("golden ") + label + ": output '" + Spec::outputs[o].name + "' size mismatch");
