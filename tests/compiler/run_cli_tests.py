@@ -85,6 +85,11 @@ rc, _, err = run("compile", specs["sudoku-small"][0])
 check(rc == 2 and "-o" in err, "compile without -o: exit 2, says -o DIR is needed")
 rc, _, err = run("check", os.path.join(work, "does-not-exist.json"))
 check(rc == 1 and "does-not-exist.json" in err, "missing spec: exit 1, names the file")
+for bad in ("0", "-3", "12x", "99999999"):
+    rc, _, err = run("check", specs["sudoku-small"][0], "--batch", bad)
+    check(rc == 2 and "--batch" in err and bad in err, f"check --batch {bad}: exit 2, names the flag and value")
+rc, _, err = run("check", specs["sudoku-small"][0], "--frob")
+check(rc == 2 and "--frob" in err, "unknown option: exit 2, names it")
 rc, _, err = run("frobnicate")
 check(rc == 2, "unknown command: exit 2")
 # nothing in the compiler knows the word Sudoku

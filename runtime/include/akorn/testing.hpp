@@ -14,7 +14,6 @@
 #include <functional>
 #include <iterator>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 #include "files.hpp"
