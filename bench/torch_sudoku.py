@@ -295,42 +295,62 @@ def load_boards(path, count):
 
 def bench(a):
     torch.manual_seed(a.seed)
+    dev = torch.device(a.device)
+    if dev.type == "cuda":
+        # same precision on both sides: strict FP32 unless --tf32 (akorn: --tf32 yes)
+        torch.backends.cuda.matmul.allow_tf32 = a.tf32
+        torch.backends.cudnn.allow_tf32 = a.tf32
     board, sol = load_boards(a.data, a.batch)
-    model = SudokuAKOrN(a.C, n=4, heads=8, T=a.steps)
+    board, sol = board.to(dev), sol.to(dev)
+    model = SudokuAKOrN(a.C, n=4, heads=8, T=a.steps).to(dev)
+    run = torch.compile(model) if a.compile else model
+
+    def sync():
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+
     tf, tb, tt = [], [], []
     if a.mode == "train":
         model.train()
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         for it in range(a.warmup + a.iters):
+            sync()
             t0 = time.perf_counter()
             opt.zero_grad(set_to_none=True)
-            logits, _ = model(board, T=a.steps)
+            logits, _ = run(board, T=a.steps)
             loss = model.loss(logits, sol)
+            sync()
             t1 = time.perf_counter()
             loss.backward()
+            sync()
             t2 = time.perf_counter()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
+            sync()
             t3 = time.perf_counter()
             if it >= a.warmup:
                 tf.append(t1 - t0); tb.append(t2 - t1); tt.append(t3 - t0)
             if a.verbose:
                 print(f"  iter {it}: loss {loss.item():.4f} total {t3 - t0:.3f} s", file=sys.stderr)
         f, b, t = (float(np.mean(v)) for v in (tf, tb, tt))
-        print(f"torch sudoku C={a.C} batch={a.batch} T={a.steps}: {t:.3f} s/step "
+        print(f"torch sudoku C={a.C} batch={a.batch} T={a.steps} device={a.device}"
+              f"{' compiled' if a.compile else ' eager'}{' tf32' if a.tf32 else ''}: {t:.4f} s/step "
               f"(forward {f:.3g}, backward {b:.3g}) threads={torch.get_num_threads()} "
               f"torch={torch.__version__}")
     else:
         model.eval()
         with torch.no_grad():
             for it in range(a.warmup + a.iters):
+                sync()
                 t0 = time.perf_counter()
-                model(board, T=a.steps)
+                run(board, T=a.steps)
+                sync()
                 t1 = time.perf_counter()
                 if it >= a.warmup:
                     tt.append(t1 - t0)
         t = float(np.mean(tt))
-        print(f"torch sudoku infer C={a.C} batch={a.batch} T={a.steps}: {t:.3f} s/forward "
+        print(f"torch sudoku infer C={a.C} batch={a.batch} T={a.steps} device={a.device}"
+              f"{' compiled' if a.compile else ' eager'}{' tf32' if a.tf32 else ''}: {t:.4f} s/forward "
               f"({t / a.batch * 1e3:.2f} ms/board) threads={torch.get_num_threads()} "
               f"torch={torch.__version__}")
 
@@ -415,6 +435,9 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the model")
+    ap.add_argument("--tf32", action="store_true", help="TF32 matmuls on the GPU (default strict FP32)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.check:

@@ -1,14 +1,16 @@
-# akorn_add_model(NAME <name> SPEC <spec.json> [GOLDEN <dir>] [GRAD_PROBES <k>] [RECOMPUTE])
+# akorn_add_model(NAME <name> SPEC <spec.json> [GOLDEN <dir>] [GRAD_PROBES <k>] [RECOMPUTE] [SANITIZE])
+# SANITIZE: also run its GPU tests under compute-sanitizer (memcheck, racecheck).
 # onnx2c-style: akornc compiles the spec at build time (add_custom_command), the generated
 # program and tests are built, and the generated tests are registered with CTest.
 function(akorn_add_model)
-  cmake_parse_arguments(M "RECOMPUTE" "NAME;SPEC;GOLDEN;GRAD_PROBES" "" ${ARGN})
+  cmake_parse_arguments(M "RECOMPUTE;SANITIZE" "NAME;SPEC;GOLDEN;GRAD_PROBES" "" ${ARGN})
   set(flags "")
   if(M_RECOMPUTE)
     set(flags --recompute)
   endif()
   set(dir ${CMAKE_BINARY_DIR}/generated/${M_NAME})
-  set(outs ${dir}/model.hpp ${dir}/main.cpp ${dir}/test_model.cpp ${dir}/CMakeLists.txt)
+  set(outs ${dir}/model.hpp ${dir}/main.cpp ${dir}/test_model.cpp ${dir}/CMakeLists.txt ${dir}/model_cuda.cu
+           ${dir}/test_model_cuda.cu)
   add_custom_command(
     OUTPUT ${outs}
     COMMAND akornc compile ${M_SPEC} -o ${dir} ${flags}
@@ -17,6 +19,27 @@ function(akorn_add_model)
   add_executable(${M_NAME} ${dir}/main.cpp ${dir}/model.hpp)
   target_include_directories(${M_NAME} PRIVATE ${dir})
   target_link_libraries(${M_NAME} PRIVATE akorn_runtime)
+  if(AKORN_CUDA)
+    # the CUDA backend: --device cuda in the program, GPU-vs-CPU tests (label gpu)
+    target_sources(${M_NAME} PRIVATE ${dir}/model_cuda.cu)
+    target_compile_definitions(${M_NAME} PRIVATE AKORN_WITH_CUDA)
+    target_link_libraries(${M_NAME} PRIVATE akorn_cuda)
+    add_executable(${M_NAME}_gpu_tests ${dir}/test_model_cuda.cu ${dir}/model.hpp)
+    target_include_directories(${M_NAME}_gpu_tests PRIVATE ${dir})
+    target_link_libraries(${M_NAME}_gpu_tests PRIVATE akorn_runtime akorn_cuda)
+    add_test(NAME ${M_NAME}.gpu_ops COMMAND ${M_NAME}_gpu_tests ops)
+    add_test(NAME ${M_NAME}.gpu_train COMMAND ${M_NAME}_gpu_tests train)
+    set(gpu_tests ${M_NAME}.gpu_ops ${M_NAME}.gpu_train)
+    if(M_SANITIZE)
+      # compute-sanitizer over every kernel (ops) and a training step with its graph
+      foreach(tool memcheck racecheck)
+        add_test(NAME ${M_NAME}.gpu_${tool} COMMAND ${M_NAME}_gpu_tests sanitize ${tool}
+                 ${CUDAToolkit_BIN_DIR}/compute-sanitizer)
+        list(APPEND gpu_tests ${M_NAME}.gpu_${tool})
+      endforeach()
+    endif()
+    set_tests_properties(${gpu_tests} PROPERTIES LABELS gpu SKIP_RETURN_CODE 77)
+  endif()
   add_executable(${M_NAME}_tests ${dir}/test_model.cpp ${dir}/model.hpp)
   target_include_directories(${M_NAME}_tests PRIVATE ${dir})
   target_link_libraries(${M_NAME}_tests PRIVATE akorn_runtime)

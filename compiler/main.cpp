@@ -1,12 +1,17 @@
 // akornc: the AKOrN model compiler.
-//   akornc check SPEC [--batch N] [--plan] [--recompute]
-//   akornc compile SPEC -o DIR [--recompute]
+//   akornc check SPEC [--batch N] [--plan] [--recompute] [--max-memory SIZE]
+//   akornc compile SPEC -o DIR [--recompute] [--max-memory SIZE [--batch N]]
 // Stages: parse (parse.cpp) -> check: validate + shapes (check/) -> lower: params + autodiff
 // (lower.cpp) -> plan (plan.cpp) -> emit (emit/). Every error is one line naming the file,
 // the op and the field; the exit status is 1 for a bad spec, 2 for bad usage.
+#include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include <akorn/format.hpp>
 
@@ -25,20 +30,51 @@ int usage() {
   std::fprintf(stderr,
                "akornc " AKORN_VERSION ": compiles AKOrN model specs (FlatBuffers JSON or .akorn binary) to C++\n"
                "usage:\n"
-               "  akornc check SPEC [--batch N] [--plan] [--recompute]\n"
+               "  akornc check SPEC [--batch N] [--plan] [--recompute] [--max-memory SIZE]\n"
                "      validate, print every op with its shapes, the parameter count and the arena\n"
                "      bytes for inference and training at batch N (default 1); --plan prints the\n"
                "      memory plans buffer by buffer\n"
-               "  akornc compile SPEC -o DIR [--recompute]\n"
-               "      write model.hpp, main.cpp, test_model.cpp and CMakeLists.txt into DIR\n"
+               "  akornc compile SPEC -o DIR [--recompute] [--max-memory SIZE [--batch N]]\n"
+               "      write model.hpp, main.cpp, test_model.cpp, CMakeLists.txt, model_cuda.cu and test_model_cuda.cu into DIR\n"
                "  --recompute: recompute the Kuramoto steps' intermediates in the backward pass\n"
-               "      instead of storing them (less memory, one more J evaluation per step)\n");
+               "      instead of storing them (less memory, one more J evaluation per step)\n"
+               "  --max-memory SIZE: the arena (float32, at --batch N) must fit in SIZE (512MiB, 2GiB,\n"
+               "      1.5GB, 1000000 = bytes); when the training arena with the Kuramoto steps stored\n"
+               "      does not and the --recompute one does, the steps are recomputed (said on stderr);\n"
+               "      when neither does, exit 1\n");
   return 2;
 }
 
+// "512MiB", "2GiB", "1.5GB", "2 GiB", "1000000" (bytes) -> bytes. Binary (KiB..TiB) and
+// decimal (kB..TB) units, case-insensitive; a bare number must be a whole byte count.
+bool parse_size(const std::string& text, double& bytes) {
+  size_t i = 0;
+  while (i < text.size() && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.')) ++i;
+  std::string num = text.substr(0, i), unit;
+  for (size_t j = i; j < text.size(); ++j)
+    if (!(j == i && text[j] == ' ')) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(text[j])));
+  if (num.empty() || num[0] == '.' || num.find('.') != num.rfind('.') || num.back() == '.') return false;
+  const double v = std::strtod(num.c_str(), nullptr);
+  static const std::pair<const char*, double> units[] = {
+      {"", 1.0},           {"b", 1.0},          {"kb", 1e3},         {"mb", 1e6},
+      {"gb", 1e9},         {"tb", 1e12},        {"kib", 1024.0},     {"mib", 1048576.0},
+      {"gib", 1073741824.0}, {"tib", 1099511627776.0}};
+  for (const auto& [name, scale] : units) {
+    if (unit != name) continue;
+    if (scale == 1.0 && num.find('.') != std::string::npos) return false;  // fractional bytes
+    bytes = std::floor(v * scale);
+    return bytes >= 1.0 && bytes < 1e18;
+  }
+  return false;
+}
+
+double arena_bytes(const Plan& plan, int batch) { return 4.0 * static_cast<double>(plan.total_elems) * batch; }
+
 using akorn::human_bytes;
 
-void print_check(const Program& prog, int batch, bool show_plan) {
+// `other`: the same model lowered with the opposite --recompute setting (training arena with
+// and without recompute); `budget`: the --max-memory verdict line, or empty.
+void print_check(const Program& prog, const Program& other, int batch, bool show_plan, const std::string& budget) {
   const Graph& g = *prog.graph;
   const Model& m = *g.model;
   std::printf("model '%s' (%s), spec sha256 %s\n", m.name.c_str(), m.path.c_str(), m.spec_hash.c_str());
@@ -73,6 +109,14 @@ void print_check(const Program& prog, int batch, bool show_plan) {
                 prog.options.recompute_steps ? "Kuramoto steps recomputed in the backward pass"
                                              : "Kuramoto steps stored");
   std::printf("\n");
+  if (g.loss_op >= 0) {
+    const Program& stored = prog.options.recompute_steps ? other : prog;
+    const Program& recomputed = prog.options.recompute_steps ? prog : other;
+    std::printf("training arena at batch %d: %s with the Kuramoto steps stored, %s recomputed (--recompute)\n",
+                batch, human_bytes(arena_bytes(stored.train_plan, batch)).c_str(),
+                human_bytes(arena_bytes(recomputed.train_plan, batch)).c_str());
+  }
+  if (!budget.empty()) std::printf("%s\n", budget.c_str());
   if (g.loss_op >= 0)
     std::printf("training also holds gradients and Adam state: %s\n",
                 human_bytes(3.0 * 4.0 * static_cast<double>(prog.param_elems)).c_str());
@@ -103,7 +147,12 @@ int main(int argc, char** argv) {
     return usage();
   }
   std::string spec, out_dir;
+  // The batch for the arena numbers and --max-memory. Specs carry no training batch size
+  // (the program's `train --batch` chooses it at run time), so the default is 1.
   int batch = 1;
+  bool batch_given = false;
+  std::string max_memory_text;  // as given, for messages and provenance
+  double max_memory = 0;        // bytes; 0 = no budget
   bool show_plan = false;
   LowerOptions opt;
   for (int i = 2; i < argc; ++i) {
@@ -118,6 +167,19 @@ int main(int argc, char** argv) {
         return 2;
       }
       batch = static_cast<int>(b);
+      batch_given = true;
+    } else if (a == "--max-memory") {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "akornc: --max-memory needs a size such as 512MiB, 2GiB, 1.5GB or 1000000 (bytes)\n");
+        return 2;
+      }
+      max_memory_text = argv[++i];
+      if (!parse_size(max_memory_text, max_memory)) {
+        std::fprintf(stderr,
+                     "akornc: --max-memory needs a size such as 512MiB, 2GiB, 1.5GB or 1000000 (bytes), got '%s'\n",
+                     argv[i]);
+        return 2;
+      }
     } else if (a == "--plan") {
       show_plan = true;
     } else if (a == "--recompute") {
@@ -141,12 +203,62 @@ int main(int argc, char** argv) {
   // the repository lies (CI compares regenerated files with the committed ones).
   std::string base = spec.substr(spec.find_last_of('/') == std::string::npos ? 0 : spec.find_last_of('/') + 1);
   opt.command_line = "akornc " + cmd + " " + base + (opt.recompute_steps ? " --recompute" : "");
+  if (max_memory > 0)  // the budget decides --recompute: the command must say so to reproduce
+    opt.command_line += " --max-memory " + max_memory_text + (batch_given ? " --batch " + std::to_string(batch) : "");
   try {
     Model model = load_model(spec);
     Graph graph = check_model(model);
     Program prog = lower(graph, opt);
+    // The same model with the opposite --recompute setting: check prints both training
+    // arenas, and --max-memory may switch to recompute.
+    std::optional<Program> other;
+    if (graph.loss_op >= 0 && (cmd == "check" || max_memory > 0)) {
+      LowerOptions o2 = opt;
+      o2.recompute_steps = !opt.recompute_steps;
+      other = lower(graph, o2);
+    }
+    std::string budget;
+    if (max_memory > 0) {
+      const std::string bstr = " at batch " + std::to_string(batch) + " ";
+      const std::string limit = "--max-memory " + max_memory_text;
+      const std::string limit_b = limit + " (" + std::to_string(static_cast<long long>(max_memory)) + " B)";
+      if (graph.loss_op >= 0) {
+        const Program& stored = opt.recompute_steps ? *other : prog;
+        const Program& recomputed = opt.recompute_steps ? prog : *other;
+        const double st = arena_bytes(stored.train_plan, batch), rc = arena_bytes(recomputed.train_plan, batch);
+        if (opt.recompute_steps) {
+          if (rc > max_memory) {
+            std::fprintf(stderr, "akornc: training arena %s%swith --recompute exceeds %s (%s with the Kuramoto steps stored)\n",
+                         human_bytes(rc).c_str(), bstr.c_str(), limit.c_str(), human_bytes(st).c_str());
+            return 1;
+          }
+          budget = "memory budget " + limit_b + ": training arena " + human_bytes(rc) + " (--recompute) fits";
+        } else if (st <= max_memory) {
+          budget = "memory budget " + limit_b + ": training arena " + human_bytes(st) + " fits with the Kuramoto steps stored";
+        } else if (rc <= max_memory) {
+          std::fprintf(stderr, "akornc: training arena %s%sexceeds %s; recomputing Kuramoto steps in the backward pass: %s\n",
+                       human_bytes(st).c_str(), bstr.c_str(), limit.c_str(), human_bytes(rc).c_str());
+          budget = "memory budget " + limit_b + ": training arena " + human_bytes(st) +
+                   " with the Kuramoto steps stored does not fit; " + human_bytes(rc) + " recomputed (--recompute) fits";
+          std::swap(prog, *other);  // prog: the recompute plan (its options say so)
+        } else {
+          std::fprintf(stderr,
+                       "akornc: training arena%sexceeds %s: %s with the Kuramoto steps stored, %s recomputed (--recompute)\n",
+                       bstr.c_str(), limit.c_str(), human_bytes(st).c_str(), human_bytes(rc).c_str());
+          return 1;
+        }
+      }
+      // Inference runs on its own arena: it must fit too (a model without a loss has only it).
+      const double infer = arena_bytes(prog.infer_plan, batch);
+      if (infer > max_memory) {
+        std::fprintf(stderr, "akornc: inference arena %s%sexceeds %s\n", human_bytes(infer).c_str(), bstr.c_str(),
+                     limit.c_str());
+        return 1;
+      }
+      if (graph.loss_op < 0) budget = "memory budget " + limit_b + ": inference arena " + human_bytes(infer) + " fits";
+    }
     if (cmd == "check") {
-      print_check(prog, batch, show_plan);
+      print_check(prog, other ? *other : prog, batch, show_plan, budget);
       return 0;
     }
     std::vector<std::pair<std::string, std::string>> files = {
@@ -154,6 +266,8 @@ int main(int argc, char** argv) {
         {"main.cpp", emit_main_cpp(prog)},
         {"test_model.cpp", emit_test_cpp(prog)},
         {"CMakeLists.txt", emit_cmake(prog)},
+        {"model_cuda.cu", emit_model_cuda(prog)},
+        {"test_model_cuda.cu", emit_test_cuda(prog)},
     };
     write_output_dir(prog, out_dir, files);
     return 0;

@@ -4,6 +4,11 @@
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config libopenblas-dev libopenblas-openmp-dev libflatbuffers-dev flatbuffers-compiler
       libgtest-dev python3 python3-numpy)
+# The aarch64 cross build and its tests under user-mode qemu (targets/aarch64-linux-gnu.cmake,
+# test targets.cross_aarch64) on x86-64 hosts.
+if [ "$(uname -m)" = x86_64 ]; then
+  pkgs+=(g++-aarch64-linux-gnu qemu-user file)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

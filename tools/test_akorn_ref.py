@@ -489,8 +489,11 @@ def test_models():
               and set(gp) == set(params))
         gv = ref.forward(spec, gp, gi, meta["mode"], meta["noise_seed"], meta["sample0"], extras := {})
         gv.update(extras)
-        worst = max(float(np.max(np.abs(ge[k] - gv[k]))) for k in ge)
-        check(f"{spec.name}: golden expected/ reproduces ({len(ge)} files)", worst == 0.0, f"(max diff {worst})")
+        # NumPy's matmul goes through the machine's BLAS, whose kernels (and so the last bits)
+        # depend on the CPU: agreement to 1e-12 of each tensor's scale, not bit equality.
+        worst = max(float(np.max(np.abs(ge[k] - gv[k])) / max(1e-30, float(np.max(np.abs(ge[k]))))) for k in ge)
+        check(f"{spec.name}: golden expected/ reproduces ({len(ge)} files)", worst <= 1e-12,
+              f"(max diff {worst:.2e} of scale)")
 
 
 def main():

@@ -1,10 +1,15 @@
 // Emits main.cpp (the model's program) and CMakeLists.txt (a standalone build of the
-// generated directory that needs only CMake, a C++17 compiler, OpenBLAS and the runtime
-// headers: no akornc, no flatc).
+// generated directory that needs only CMake, a C++17 compiler, OpenBLAS (none with
+// -DAKORN_BLAS=builtin) and the runtime headers: no akornc, no flatc).
 #include "emit.hpp"
 #include "op_common.hpp"
 
 namespace akornc {
+
+// Entry points of model_cuda.cu, named per model: "akorn_gen_<model>_cuda_<what>".
+static std::string cuda_hook(const Program& prog, const std::string& what) {
+  return "akorn_gen_" + ident(prog.graph->model->name) + "_cuda_" + what;
+}
 
 std::string emit_main_cpp(const Program& prog) {
   Writer w;
@@ -14,7 +19,64 @@ std::string emit_main_cpp(const Program& prog) {
   w.line();
   w.line("#include \"model.hpp\"");
   w.line();
-  w.line("int main(int argc, char** argv) { return akorn::cli::run<" + model_namespace(prog) + "::Spec>(argc, argv); }");
+  w.line("#ifdef AKORN_WITH_CUDA");
+  w.line("// model_cuda.cu: the same commands on the GPU (built with -DAKORN_CUDA=ON)");
+  w.line("int " + cuda_hook(prog, "devices") + "();");
+  w.line("int " + cuda_hook(prog, "run") + "(int argc, char** argv);");
+  w.line("#endif");
+  w.line();
+  w.open("int main(int argc, char** argv) {");
+  w.line("akorn::cli::CudaHooks cuda;");
+  w.line("#ifdef AKORN_WITH_CUDA");
+  w.line("cuda.devices = " + cuda_hook(prog, "devices") + ";");
+  w.line("cuda.run = " + cuda_hook(prog, "run") + ";");
+  w.line("#endif");
+  w.line("return akorn::cli::run<" + model_namespace(prog) + "::Spec>(argc, argv, cuda);");
+  w.close();
+  return w.str();
+}
+
+std::string emit_model_cuda(const Program& prog) {
+  Writer w;
+  w.line(emit_provenance(prog, "model_cuda.cu"));
+  w.line("// The model's commands on the GPU: Model<float, akorn::cuda::Backend> (model.hpp) with the");
+  w.line("// kernels of akorn/cuda/ops/*.cuh. main.cpp calls in here for --device cuda (or auto with a GPU).");
+  w.line("#include <akorn/cli.hpp>");
+  w.line("#include <akorn/cuda/backend.cuh>");
+  w.line("#include <akorn/cuda/train_step.cuh>");
+  w.line("#include <cstring>");
+  w.line();
+  w.line("#include \"model.hpp\"");
+  w.line();
+  w.line("int " + cuda_hook(prog, "devices") + "() { return akorn::cuda::device_count(); }");
+  w.line();
+  w.open("int " + cuda_hook(prog, "run") + "(int argc, char** argv) {");
+  w.line("bool tf32 = false;");
+  w.line("for (int i = 2; i + 1 < argc; ++i)");
+  w.line("  if (std::strcmp(argv[i], \"--tf32\") == 0) tf32 = std::strcmp(argv[i + 1], \"yes\") == 0;");
+  w.open("try {");
+  w.line("akorn::cuda::init(0, tf32);");
+  w.close("} catch (const std::exception& e) {");
+  w.line("  std::fprintf(stderr, \"%s %s: error: %s\\n\", " + model_namespace(prog) + "::kModelName, argc > 1 ? argv[1] : \"\", e.what());");
+  w.line("  return 1;");
+  w.line("}");
+  w.line("return akorn::cli::run_on<" + model_namespace(prog) + "::Spec, akorn::cuda::Backend>(argc, argv);");
+  w.close();
+  return w.str();
+}
+
+std::string emit_test_cuda(const Program& prog) {
+  Writer w;
+  w.line(emit_provenance(prog, "test_model_cuda.cu"));
+  w.line("// GPU tests of this model (CTest label `gpu`; exit 77 = skipped when there is no GPU):");
+  w.line("//   ops    every op on the GPU against the CPU, forward and backward, on identical inputs");
+  w.line("//   train  a 10-step training trajectory GPU against CPU; stop, reload, continue on the GPU");
+  w.line("//          gives bit-identical state; CUDA-graph replay equals plain launches");
+  w.line("#include <akorn/cuda/testing.cuh>");
+  w.line();
+  w.line("#include \"model.hpp\"");
+  w.line();
+  w.line("int main(int argc, char** argv) { return akorn::cuda::gpu_test_main<" + model_namespace(prog) + "::Spec>(argc, argv); }");
   return w.str();
 }
 
@@ -44,18 +106,56 @@ std::string emit_cmake(const Program& prog) {
   w.line("set(AKORN_RUNTIME_DIR \"${CMAKE_CURRENT_SOURCE_DIR}/../../runtime/include\" CACHE PATH \"akorn runtime headers\")");
   w.line("set(AKORN_GOLDEN_DIR \"\" CACHE PATH \"golden values from tools/make_golden.py (optional)\")");
   w.line("find_package(OpenMP REQUIRED)");
-  w.line("# OpenBLAS's OpenMP build shares the kernels' thread pool (the pthread build fights it)");
-  w.line("find_library(OPENBLAS_LIB NAMES openblas PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)");
-  w.line("find_path(CBLAS_INCLUDE cblas.h PATHS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)");
-  w.line("if(NOT OPENBLAS_LIB OR NOT CBLAS_INCLUDE)");
-  w.line("  find_library(OPENBLAS_LIB openblas REQUIRED)");
-  w.line("  find_path(CBLAS_INCLUDE cblas.h PATH_SUFFIXES openblas REQUIRED)");
+  w.line("# GEMMs: openblas (default) or builtin (portable C++ in the runtime headers, no BLAS");
+  w.line("# library: cross-compiled / Jetson builds without OpenBLAS)");
+  w.line("set(AKORN_BLAS openblas CACHE STRING \"GEMM implementation: openblas or builtin\")");
+  w.line("set_property(CACHE AKORN_BLAS PROPERTY STRINGS openblas builtin)");
+  w.line("if(AKORN_BLAS STREQUAL \"builtin\")");
+  w.line("  set(OPENBLAS_LIB \"\")");
+  w.line("  set(CBLAS_INCLUDE \"\")");
+  w.line("elseif(AKORN_BLAS STREQUAL \"openblas\")");
+  w.line("  # OpenBLAS's OpenMP build shares the kernels' thread pool (the pthread build fights it)");
+  w.line("  find_library(OPENBLAS_LIB NAMES openblas PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)");
+  w.line("  find_path(CBLAS_INCLUDE cblas.h PATHS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)");
+  w.line("  if(NOT OPENBLAS_LIB OR NOT CBLAS_INCLUDE)");
+  w.line("    find_library(OPENBLAS_LIB openblas REQUIRED)");
+  w.line("    find_path(CBLAS_INCLUDE cblas.h PATH_SUFFIXES openblas REQUIRED)");
+  w.line("  endif()");
+  w.line("else()");
+  w.line("  message(FATAL_ERROR \"AKORN_BLAS must be openblas or builtin, got '${AKORN_BLAS}'\")");
   w.line("endif()");
   w.line("add_library(" + id + "_model INTERFACE)");
   w.line("target_include_directories(" + id + "_model INTERFACE ${CMAKE_CURRENT_SOURCE_DIR} ${AKORN_RUNTIME_DIR} ${CBLAS_INCLUDE})");
   w.line("target_link_libraries(" + id + "_model INTERFACE ${OPENBLAS_LIB} OpenMP::OpenMP_CXX)");
+  w.line("if(AKORN_BLAS STREQUAL \"builtin\")");
+  w.line("  target_compile_definitions(" + id + "_model INTERFACE AKORN_BLAS_BUILTIN)");
+  w.line("endif()");
+  w.line("# CUDA backend (-DAKORN_CUDA=ON): the program gains --device cuda; <model>_gpu_tests.");
+  w.line("# Architectures are named, never detected: CMAKE_CUDA_ARCHITECTURES, default below");
+  w.line("# (the presets in targets/ set theirs: desktop, jetson-orin 87, jetson-thor 110).");
+  w.line("option(AKORN_CUDA \"build the CUDA backend\" OFF)");
+  w.line("if(AKORN_CUDA)");
+  w.line("  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)");
+  w.line("    # 75 Turing, 80 A100, 86 RTX 30xx, 89 RTX 40xx / L4, 90 H100 / H200, 100 B200, 120 RTX 50xx");
+  w.line("    set(CMAKE_CUDA_ARCHITECTURES \"75;80;86;89;90;100;120\")");
+  w.line("  endif()");
+  w.line("  enable_language(CUDA)");
+  w.line("  set(CMAKE_CUDA_STANDARD 17)");
+  w.line("  set(CMAKE_CUDA_STANDARD_REQUIRED ON)");
+  w.line("  find_package(CUDAToolkit REQUIRED)");
+  w.line("  set(CMAKE_CUDA_FLAGS_RELEASE \"-O3 -DNDEBUG\")");
+  w.line("endif()");
   w.line("add_executable(" + name + " main.cpp)");
   w.line("target_link_libraries(" + name + " PRIVATE " + id + "_model)");
+  w.line("if(AKORN_CUDA)");
+  w.line("  target_sources(" + name + " PRIVATE model_cuda.cu)");
+  w.line("  target_compile_definitions(" + name + " PRIVATE AKORN_WITH_CUDA)");
+  w.line("  target_compile_options(" + name + " PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>)");
+  w.line("  target_link_libraries(" + name + " PRIVATE CUDA::cudart CUDA::cublas)");
+  w.line("  add_executable(" + name + "_gpu_tests test_model_cuda.cu)");
+  w.line("  target_compile_options(" + name + "_gpu_tests PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>)");
+  w.line("  target_link_libraries(" + name + "_gpu_tests PRIVATE " + id + "_model CUDA::cudart CUDA::cublas)");
+  w.line("endif()");
   w.line("add_executable(" + name + "_tests test_model.cpp)");
   w.line("target_link_libraries(" + name + "_tests PRIVATE " + id + "_model)");
   w.line("enable_testing()");
@@ -66,6 +166,13 @@ std::string emit_cmake(const Program& prog) {
   }
   w.line("if(AKORN_GOLDEN_DIR)");
   w.line("  add_test(NAME " + name + ".golden COMMAND " + name + "_tests golden ${AKORN_GOLDEN_DIR})");
+  w.line("endif()");
+  w.line("if(AKORN_CUDA)");
+  w.line("  # GPU tests: skipped (exit 77) on a machine without a GPU");
+  w.line("  add_test(NAME " + name + ".gpu_ops COMMAND " + name + "_gpu_tests ops)");
+  if (prog.graph->loss_op >= 0) w.line("  add_test(NAME " + name + ".gpu_train COMMAND " + name + "_gpu_tests train)");
+  w.line("  set_tests_properties(" + name + ".gpu_ops " + (prog.graph->loss_op >= 0 ? name + ".gpu_train " : "") +
+         "PROPERTIES LABELS gpu SKIP_RETURN_CODE 77)");
   w.line("endif()");
   return w.str();
 }

@@ -129,7 +129,7 @@ struct Emitter {
     w.line("// op " + S(lop.op->index) + " '" + lop.op->name + "' (" + op_kind_name(lop.op->kind) + "): " +
            L.summary(ctx));
     w.open("void " + fn + "() {");
-    w.line("const int N = N_;");
+    w.line("[[maybe_unused]] const int N = N_;");
     // inputs
     for (size_t i = 0; i < ins.size(); ++i) {
       if (backward && !L.bwd_needs_input(ctx, static_cast<int>(i))) continue;
@@ -165,7 +165,7 @@ struct Emitter {
         if (!prog.value_needs_grad[v]) continue;
         w.line("[[maybe_unused]] S* d_" + outs[o] + " = A(" + S(offset_of(ph, "grad " + g.values[v].name)) +
                ");  // dL/d" + g.values[v].name);
-        if (static_cast<int>(lop.op->index) == g.loss_op) w.line("d_" + outs[o] + "[0] = S(1);  // dL/dL");
+        if (static_cast<int>(lop.op->index) == g.loss_op) w.line("Be::fill(d_" + outs[o] + ", 1, S(1));  // dL/dL");
       }
       // ... and of the inputs (accumulated; zeroed by their first writer)
       for (size_t i = 0; i < ins.size(); ++i) {
@@ -175,7 +175,7 @@ struct Emitter {
         const PlannedBuffer& b = p.buffers[p.find("grad " + g.values[v].name)];
         w.line("[[maybe_unused]] S* d_" + ins[i] + " = A(" + S(b.offset) + ");  // dL/d" + g.values[v].name);
         if (b.first == my_step)
-          w.line("std::fill(d_" + ins[i] + ", d_" + ins[i] + " + N * " + S(g.values[v].elems()) +
+          w.line("Be::fill(d_" + ins[i] + ", N * " + S(g.values[v].elems()) +
                  ", S(0));  // first gradient written into this buffer");
       }
       L.emit_backward(ctx, w);
@@ -185,9 +185,9 @@ struct Emitter {
         int v = lop.out_values[o];
         if (L.output_is_external(ctx, static_cast<int>(o))) continue;
         if (is_model_output(v))
-          w.line("if (out_." + ident(g.values[v].name) + ") std::copy(" + outs[o] + ", " + outs[o] + " + N * " +
-                 S(g.values[v].elems()) + ", out_." + ident(g.values[v].name) + ");");
-        if (static_cast<int>(lop.op->index) == g.loss_op) w.line("loss_ = " + outs[o] + "[0];");
+          w.line("if (out_." + ident(g.values[v].name) + ") Be::copy(out_." + ident(g.values[v].name) + ", " + outs[o] +
+                 ", N * " + S(g.values[v].elems()) + ");");
+        if (static_cast<int>(lop.op->index) == g.loss_op) w.line("loss_ptr_ = " + outs[o] + ";  // read by train_forward (after the whole pass)");
       }
     }
     w.close();
@@ -286,14 +286,17 @@ struct Emitter {
     w.line("inline constexpr int kTrainedSteps = " + S(trainT) + ";  // T of the Kuramoto layers");
     w.line();
     // class
-    w.line("// The model at fixed sizes. S = float for use, double for gradient checks.");
-    w.open("template <typename S> class Model {");
+    w.line("// The model at fixed sizes. S = float for use, double for gradient checks. Be = the");
+    w.line("// backend: akorn::CpuBackend (host memory, akorn/ops/*.hpp) or akorn::cuda::Backend");
+    w.line("// (device memory, akorn/cuda/ops/*.cuh; model_cuda.cu). Both provide every kernel with");
+    w.line("// the same template parameters and signatures, so this one class serves both.");
+    w.open("template <typename S, typename Be = akorn::CpuBackend> class Model {");
     w.line(" public:");
     w.line("// kernels, every size fixed at compile time");
     for (const auto& lop : prog.ops) {
       OpCtx ctx{prog, lop};
       for (auto& [suffix, type] : lop.impl->kernel_types(ctx))
-        w.line("using " + ctx.kt() + suffix + " = " + type + ";");
+        w.line("using " + ctx.kt() + suffix + " = " + backend_kernel(type) + ";");
     }
     w.line();
     w.line("// params: kParamElems values; grads: same size or null (inference only);");
@@ -322,15 +325,21 @@ struct Emitter {
       w.line();
       w.line("// Training forward pass; returns the loss and keeps what the backward pass needs.");
       w.open("S train_forward(int N, const Inputs<S>& in, const Outputs<S>& out, std::uint64_t seed, std::uint64_t sample0) {");
+      w.line("train_forward_async(N, in, out, seed, sample0);");
+      w.line("return Be::read(loss_ptr_);");
+      w.close();
+      w.line("// The same without reading the loss back (on a GPU: nothing waits, so it can be");
+      w.line("// captured in a CUDA graph); loss() points at it.");
+      w.open("void train_forward_async(int N, const Inputs<S>& in, const Outputs<S>& out, std::uint64_t seed, std::uint64_t sample0) {");
       w.line("begin(N, in, out, seed, sample0, 0);");
       for (const auto& lop : prog.ops) w.line("fwd_" + ident(lop.op->name) + "();");
-      w.line("return loss_;");
       w.close();
+      w.line("const S* loss() const { return loss_ptr_; }");
       w.line();
       w.line("// Backward pass of the last train_forward: grads = dL/dparams (overwritten).");
       w.open("void train_backward() {");
       w.line("AKORN_CHECK(grads_ != nullptr, \"train_backward needs a gradient buffer\");");
-      w.line("std::fill(grads_, grads_ + kParamElems, S(0));");
+      w.line("Be::fill(grads_, kParamElems, S(0));");
       for (size_t i = prog.ops.size(); i-- > 0;)
         if (prog.ops[i].has_backward) w.line("bwd_" + ident(prog.ops[i].op->name) + "();");
       w.close();
@@ -383,12 +392,12 @@ struct Emitter {
     w.line("Outputs<S> out_{};");
     w.line("std::uint64_t seed_ = 0, sample0_ = 0;");
     w.line("int steps_ = 0;");
-    w.line("S loss_ = S(0);");
+    w.line("const S* loss_ptr_ = nullptr;");
     w.close("};");
     w.line();
     w.line("// Everything the generic runtime drivers (CLI, tests, benchmarks) need, in one type.");
     w.open("struct Spec {");
-    w.line("template <typename S> using ModelT = Model<S>;");
+    w.line("template <typename S, typename Be = akorn::CpuBackend> using ModelT = Model<S, Be>;");
     w.line("template <typename S> using InputsT = Inputs<S>;");
     w.line("template <typename S> using OutputsT = Outputs<S>;");
     w.line("template <typename S> static Inputs<S> inputs_from(const void* const* p) { return " + std::string("akorn_gen::") + ns + "::inputs_from<S>(p); }");
@@ -422,6 +431,17 @@ struct Emitter {
     return w.str();
   }
 };
+
+}  // namespace
+
+// "akorn::Conv2d<S, ...>" -> "typename Be::template Conv2d<S, ...>": the backend supplies the kernel.
+std::string backend_kernel(const std::string& type) {
+  const std::string ns = "akorn::";
+  if (type.compare(0, ns.size(), ns) != 0) fail("internal: kernel type '" + type + "' is not in namespace akorn");
+  return "typename Be::template " + type.substr(ns.size());
+}
+
+namespace {
 
 void write_file(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";

@@ -250,7 +250,7 @@ struct KuramotoLowering : OpLowering {
       w.line("S* x_cur = X;");
       w.line("S* x_nxt = X + N * PC;");
       w.line(K + "_norm::forward(N, x0, x_cur);  // x_0 = normalize(x0)");
-      if (energy) w.line("if (energy) for (int b = 0; b < N; ++b) energy[b * (T + 1)] = S(0);  // E_0 placeholder");
+      if (energy) w.line("if (energy) Be::fill_strided(energy, N, T + 1, S(0));  // E_0 placeholder");
       w.open("for (int t = 0; t < T; ++t) {");
       w.line("const S* x = x_cur;");
       w.line("// coupling J(x_t)");
@@ -260,12 +260,12 @@ struct KuramotoLowering : OpLowering {
              (energy ? "energy ? energy + t + 1 : nullptr" : "nullptr") + ", T + 1);");
       w.line("std::swap(x_cur, x_nxt);");
       w.close();
-      w.line("std::copy(x_cur, x_cur + N * PC, xT);");
+      w.line("Be::copy(xT, x_cur, N * PC);");
       return;
     }
     w.line("constexpr int T = " + S(s.T) + ";");
     w.line(K + "_norm::forward(N, x0, X);  // x_0 = normalize(x0), stored as X[0]");
-    if (energy) w.line("if (energy) for (int b = 0; b < N; ++b) energy[b * (T + 1)] = S(0);  // E_0 placeholder");
+    if (energy) w.line("if (energy) Be::fill_strided(energy, N, T + 1, S(0));  // E_0 placeholder");
     w.open("for (int t = 0; t < T; ++t) {");
     w.line("const S* x = X + t * N * PC;");
     w.line("S* x_next = X + (t + 1) * N * PC;");
@@ -282,7 +282,7 @@ struct KuramotoLowering : OpLowering {
     w.line(K + "_step::forward(N, x, Jx_t, cn, " + omega + ", gamma, x_next, " +
            (energy ? "energy ? energy + t + 1 : nullptr" : "nullptr") + ", T + 1);");
     w.close();
-    w.line("std::copy(X + T * N * PC, X + (T + 1) * N * PC, xT);");
+    w.line("Be::copy(xT, X + T * N * PC, N * PC);");
   }
 
   void emit_backward(const OpCtx& c, Writer& w) const override {
@@ -302,7 +302,7 @@ struct KuramotoLowering : OpLowering {
     std::string dcn = "nullptr";
     if (need_dcn) {
       if (has_cn) {
-        w.line("std::fill(d_cn, d_cn + N * PC, S(0));  // dL/dc_n, summed over steps");
+        w.line("Be::fill(d_cn, N * PC, S(0));  // dL/dc_n, summed over steps");
         dcn = "d_cn";
       } else {
         dcn = "d_c";
@@ -310,7 +310,7 @@ struct KuramotoLowering : OpLowering {
     }
     w.line("S* g = gx;            // dL/dx_{t+1}");
     w.line("S* g_prev = gx + N * PC;  // dL/dx_t");
-    w.line("std::copy(d_xT, d_xT + N * PC, g);");
+    w.line("Be::copy(g, d_xT, N * PC);");
     w.open("for (int t = T - 1; t >= 0; --t) {");
     w.line("const S* x = X + t * N * PC;");
     w.line("const S* x_next = X + (t + 1) * N * PC;");

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """akornc command-line tests: `check` output, deterministic `compile`, the recompute
-option's effect on the training arena, and the parameter count of the Sudoku models
+option's effect on the training arena, the --max-memory budget, and the parameter count of the Sudoku models
 against a count written independently here from spec section 5.
 
 usage: run_cli_tests.py AKORNC REPO_ROOT WORK_DIR
@@ -88,6 +88,78 @@ check(rc == 1 and "does-not-exist.json" in err, "missing spec: exit 1, names the
 for bad in ("0", "-3", "12x", "99999999"):
     rc, _, err = run("check", specs["sudoku-small"][0], "--batch", bad)
     check(rc == 2 and "--batch" in err and bad in err, f"check --batch {bad}: exit 2, names the flag and value")
+# --max-memory: the training arena at --batch N must fit; recompute when only it fits.
+small = specs["sudoku-small"][0]
+UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
+rc, out, err = run("check", small, "--batch", "100")
+m = re.search(r"training arena at batch 100: ([\d.]+) (\w+) with the Kuramoto steps stored, "
+              r"([\d.]+) (\w+) recomputed \(--recompute\)", out)
+check(rc == 0 and m is not None, "check: prints the training arena with and without recompute")
+stored = float(m.group(1)) * UNITS[m.group(2)] if m else 0
+recomp = float(m.group(3)) * UNITS[m.group(4)] if m else 0
+check(0 < recomp < stored, f"check: recompute arena {recomp:.0f} B < stored {stored:.0f} B")
+
+
+def compiled_body(d):
+    """The generated files without their provenance `command:` line."""
+    files = {}
+    for f in sorted(os.listdir(d)):
+        lines = open(os.path.join(d, f)).read().splitlines()
+        files[f] = [ln for ln in lines if "command: akornc" not in ln]
+    return files
+
+
+def compile_dir(tag, *flags):
+    d = os.path.join(work, "mm-" + tag)
+    shutil.rmtree(d, ignore_errors=True)
+    rc, out, err = run("compile", small, "-o", d, *flags)
+    return rc, err, d
+
+
+plain_rc, _, plain_dir = compile_dir("plain")
+rec_rc, _, rec_dir = compile_dir("recompute", "--recompute")
+check(plain_rc == 0 and rec_rc == 0, "compile with and without --recompute (for the --max-memory cases)")
+# fits without change
+rc, out, err = run("check", small, "--batch", "100", "--max-memory", "1GiB")
+check(rc == 0 and err == "" and "fits with the Kuramoto steps stored" in out and "(1073741824 B)" in out,
+      f"check --max-memory 1GiB: fits unchanged, nothing on stderr ({err.strip()[:200]})")
+rc, err, d = compile_dir("fits", "--max-memory", "1GiB", "--batch", "100")
+check(rc == 0 and err == "" and compiled_body(d) == compiled_body(plain_dir),
+      f"compile --max-memory 1GiB: same code as without it ({err.strip()[:200]})")
+hdr = open(os.path.join(d, "model.hpp")).read(600) if rc == 0 else ""
+check("--max-memory 1GiB --batch 100" in hdr, "compile --max-memory: the provenance command names the budget")
+# switches to recompute: a budget between the two arenas (bytes, no unit)
+between = str(int((stored + recomp) / 2))
+rc, out, err = run("check", small, "--batch", "100", "--max-memory", between)
+check(rc == 0 and "recomputing Kuramoto steps in the backward pass" in err and "at batch 100" in err
+      and "Kuramoto steps recomputed in the backward pass" in out,
+      f"check --max-memory {between}: switches to recompute, says so on stderr ({err.strip()[:200]})")
+rc, err, d = compile_dir("switch", "--max-memory", between, "--batch", "100")
+check(rc == 0 and "recomputing Kuramoto steps" in err and compiled_body(d) == compiled_body(rec_dir),
+      f"compile --max-memory {between}: the same code as --recompute ({err.strip()[:200]})")
+# cannot fit: exit 1 with both numbers, nothing written
+tiny = str(int(recomp / 2))
+rc, out, err = run("check", small, "--batch", "100", "--max-memory", tiny)
+check(rc == 1 and m is not None and f"{m.group(1)} {m.group(2)}" in err and f"{m.group(3)} {m.group(4)}" in err
+      and tiny in err, f"check --max-memory {tiny}: exit 1, names both arenas ({err.strip()[:200]})")
+rc, err, d = compile_dir("nofit", "--max-memory", tiny, "--batch", "100")
+check(rc == 1 and not os.path.exists(d), "compile --max-memory too small: exit 1, writes nothing")
+rc, out, err = run("check", small, "--batch", "100", "--recompute", "--max-memory", tiny)
+check(rc == 1 and "--recompute" in err, "check --recompute --max-memory too small: exit 1")
+# sizes: binary and decimal units, a bare byte count; the parsed bytes are printed
+for text, nbytes in (("512MiB", 512 * 1024**2), ("2GiB", 2 * 1024**3), ("1.5GB", 1500000000),
+                     ("1000000000", 1000000000), ("2 gib", 2 * 1024**3), ("64MB", 64000000)):
+    rc, out, err = run("check", small, "--max-memory", text)
+    check(rc == 0 and f"--max-memory {text} ({nbytes} B)" in out, f"--max-memory {text!r} is {nbytes} bytes")
+# malformed values: exit 2, the message names the flag and the value
+for bad in ("2XB", "abc", "-1GiB", "0", "1.5", "1e9", "GiB", "2GiBs", ""):
+    rc, _, err = run("check", small, "--max-memory", bad)
+    check(rc == 2 and "--max-memory" in err and f"'{bad}'" in err, f"--max-memory {bad!r}: exit 2, names flag and value")
+rc, _, err = run("compile", small, "-o", os.path.join(work, "mm-bad"), "--max-memory", "12 parsecs")
+check(rc == 2 and "'12 parsecs'" in err, "compile --max-memory malformed: exit 2")
+rc, _, err = run("check", small, "--max-memory")
+check(rc == 2 and "--max-memory" in err, "--max-memory without a value: exit 2")
+
 rc, _, err = run("check", specs["sudoku-small"][0], "--frob")
 check(rc == 2 and "--frob" in err, "unknown option: exit 2, names it")
 rc, _, err = run("frobnicate")

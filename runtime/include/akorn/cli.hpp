@@ -111,60 +111,73 @@ inline double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// One training step = forward + backward + clipping to global norm 1 + Adam, as in training.
-template <class Spec>
+// A batch of random inputs copied to the backend's memory.
+template <class Spec, class Be>
+struct BackendBatch {
+  RandomBatch<Spec> host;
+  std::vector<typename Be::template Array<unsigned char>> bytes;
+  std::vector<const void*> ptrs;
+  BackendBatch(int N, std::uint64_t seed) : host(N, seed), bytes(Spec::num_inputs), ptrs(Spec::num_inputs) {
+    for (int i = 0; i < Spec::num_inputs; ++i) {
+      const index_t n = Spec::inputs[i].elems * N * 4;  // int32 or float32
+      bytes[i].resize(n);
+      Be::upload(bytes[i].data(), static_cast<const unsigned char*>(host.ptrs[i]), n);
+      ptrs[i] = bytes[i].data();
+    }
+  }
+};
+
+// One training step = forward + backward + clipping to global norm 1 + Adam + EMA, as in
+// training (on the GPU: one CUDA-graph replay plus the copies of the batch and the loss).
+template <class Spec, class Be>
 int cmd_bench_train(const Args& a) {
   AKORN_CHECK(Spec::trainable, std::string(Spec::name) + " has no loss: nothing to train");
   int N = static_cast<int>(a.get_int("batch", 100, 1, 100000));
   int iters = static_cast<int>(a.get_int("iters", 5, 1, 100000));
-  int warmup = static_cast<int>(a.get_int("warmup", 1, 0, 1000));
+  int warmup = static_cast<int>(a.get_int("warmup", 2, 0, 1000));
   std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
-  using M = typename Spec::template ModelT<float>;
-  std::vector<float> params(static_cast<size_t>(Spec::param_elems)), grads(params.size());
-  std::vector<float> arena(static_cast<size_t>(M::arena_elems(N)));
-  init_params<float>(Spec::params, Spec::num_params, params.data(), seed);
-  M model(params.data(), grads.data(), arena.data(), N);
+  StepConfig sc;
+  sc.batch = N;
+  sc.cuda_graph = a.get("cuda-graph", "yes") == "yes";
+  TrainStep<Spec, Be> engine(sc);
+  {
+    std::vector<float> p(static_cast<size_t>(Spec::param_elems));
+    init_params<float>(Spec::params, Spec::num_params, p.data(), seed);
+    engine.set_state(p.data(), p.data(), nullptr, nullptr, 0);
+  }
   RandomBatch<Spec> batch(N, seed + 1);
-  auto in = Spec::template inputs_from<float>(batch.ptrs.data());
-  typename Spec::template OutputsT<float> out{};
-  Adam<float> adam;
-  double tf = 0, tb = 0, to = 0;
+  double t = 0;
   float loss = 0;
   for (int it = 0; it < warmup + iters; ++it) {
     auto t0 = std::chrono::steady_clock::now();
-    loss = model.train_forward(N, in, out, seed, static_cast<std::uint64_t>(it) * N);
-    auto t1 = std::chrono::steady_clock::now();
-    model.train_backward();
-    auto t2 = std::chrono::steady_clock::now();
-    clip_grad_norm<float>(Spec::params, Spec::num_params, grads.data(), 1.0);
-    adam.step(Spec::params, Spec::num_params, Spec::param_elems, params.data(), grads.data());
-    auto t3 = std::chrono::steady_clock::now();
-    if (it >= warmup) {
-      tf += std::chrono::duration<double>(t1 - t0).count();
-      tb += std::chrono::duration<double>(t2 - t1).count();
-      to += std::chrono::duration<double>(t3 - t2).count();
-    }
+    loss = engine.step(batch.ptrs.data(), nullptr, seed, static_cast<std::uint64_t>(it) * N, nullptr);
+    if (it >= warmup) t += seconds_since(t0);
   }
-  std::printf("%s bench-train batch %d: %.3f s/step (forward %.3f, backward %.3f, clip+adam %.3f), "
-              "%.0f samples/s, last loss %.4f, arena %s\n",
-              Spec::name, N, (tf + tb + to) / iters, tf / iters, tb / iters, to / iters, N * iters / (tf + tb + to),
-              static_cast<double>(loss), human_bytes(4.0 * static_cast<double>(arena.size())).c_str());
+  std::printf("%s bench-train (%s) batch %d: %.4f s/step, %.0f samples/s, last loss %.4f, arena %s\n", Spec::name, Be::name,
+              N, t / iters, N * iters / t, static_cast<double>(loss),
+              human_bytes(4.0 * static_cast<double>(Spec::template ModelT<float, Be>::arena_elems(N))).c_str());
   return 0;
 }
 
 // Time of every op's forward and backward pass within training steps (ggml's performance
 // mode, per op): the schedule the model exports, run in order with a clock around each op.
-template <class Spec>
+template <class Spec, class Be>
 int cmd_bench_ops(const Args& a) {
   AKORN_CHECK(Spec::trainable, std::string(Spec::name) + " has no loss: nothing to time");
   int N = static_cast<int>(a.get_int("batch", 100, 1, 100000));
   int iters = static_cast<int>(a.get_int("iters", 3, 1, 100000));
-  using M = typename Spec::template ModelT<float>;
-  std::vector<float> params(static_cast<size_t>(Spec::param_elems)), grads(params.size());
-  std::vector<float> arena(static_cast<size_t>(M::arena_elems(N)));
-  init_params<float>(Spec::params, Spec::num_params, params.data(), 0);
+  using M = typename Spec::template ModelT<float, Be>;
+  typename Be::template Array<float> params, grads, arena;
+  params.resize(Spec::param_elems);
+  grads.resize(Spec::param_elems);
+  arena.resize(M::arena_elems(N));
+  {
+    std::vector<float> p(static_cast<size_t>(Spec::param_elems));
+    init_params<float>(Spec::params, Spec::num_params, p.data(), 0);
+    Be::upload(params.data(), p.data(), Spec::param_elems);
+  }
   M model(params.data(), grads.data(), arena.data(), N);
-  RandomBatch<Spec> batch(N, 1);
+  BackendBatch<Spec, Be> batch(N, 1);
   auto in = Spec::template inputs_from<float>(batch.ptrs.data());
   typename Spec::template OutputsT<float> out{};
   const auto schedule = M::train_schedule();
@@ -174,21 +187,26 @@ int cmd_bench_ops(const Args& a) {
   for (int it = 0; it < iters; ++it) {
     model.begin(N, in, out, 0, static_cast<std::uint64_t>(it) * N, 0);
     for (size_t i = 0; i < schedule.size(); ++i) {
+      Be::sync();
       auto t0 = std::chrono::steady_clock::now();
       (model.*schedule[i].fwd)();
+      Be::sync();
       tf[i] += seconds_since(t0);
     }
-    std::fill(grads.begin(), grads.end(), 0.f);
+    Be::fill(grads.data(), Spec::param_elems, 0.f);
     for (size_t i = schedule.size(); i-- > 0;) {
       if (!schedule[i].bwd) continue;
+      Be::sync();
       auto t0 = std::chrono::steady_clock::now();
       (model.*schedule[i].bwd)();
+      Be::sync();
       tb[i] += seconds_since(t0);
     }
   }
   double total = 0;
   for (size_t i = 0; i < schedule.size(); ++i) total += tf[i] + tb[i];
-  std::printf("%s bench-ops batch %d (mean of %d training steps): %.3f s/step\n", Spec::name, N, iters, total / iters);
+  std::printf("%s bench-ops (%s) batch %d (mean of %d training steps, synchronised around each op): %.4f s/step\n",
+              Spec::name, Be::name, N, iters, total / iters);
   std::printf("  %-16s %-18s %10s %10s %7s\n", "op", "kind", "fwd (ms)", "bwd (ms)", "share");
   for (size_t i = 0; i < schedule.size(); ++i)
     std::printf("  %-16s %-18s %10.2f %10.2f %6.1f%%\n", schedule[i].name, schedule[i].kind, 1e3 * tf[i] / iters,
@@ -196,27 +214,33 @@ int cmd_bench_ops(const Args& a) {
   return 0;
 }
 
-template <class Spec>
+template <class Spec, class Be>
 int cmd_bench_infer(const Args& a) {
   int N = static_cast<int>(a.get_int("batch", 100, 1, 100000));
   int steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
   int iters = static_cast<int>(a.get_int("iters", 5, 1, 100000));
   int warmup = static_cast<int>(a.get_int("warmup", 1, 0, 1000));
-  using M = typename Spec::template ModelT<float>;
-  std::vector<float> params(static_cast<size_t>(Spec::param_elems));
-  std::vector<float> arena(static_cast<size_t>(Spec::infer_arena_elems * N));
-  init_params<float>(Spec::params, Spec::num_params, params.data(), 0);
+  using M = typename Spec::template ModelT<float, Be>;
+  typename Be::template Array<float> params, arena;
+  params.resize(Spec::param_elems);
+  arena.resize(Spec::infer_arena_elems * N);
+  {
+    std::vector<float> p(static_cast<size_t>(Spec::param_elems));
+    init_params<float>(Spec::params, Spec::num_params, p.data(), 0);
+    Be::upload(params.data(), p.data(), Spec::param_elems);
+  }
   M model(params.data(), nullptr, arena.data(), N);
-  RandomBatch<Spec> batch(N, 1);
+  BackendBatch<Spec, Be> batch(N, 1);
   auto in = Spec::template inputs_from<float>(batch.ptrs.data());
   typename Spec::template OutputsT<float> out{};
   double t = 0;
   for (int it = 0; it < warmup + iters; ++it) {
     auto t0 = std::chrono::steady_clock::now();
     model.infer(N, in, out, 0, static_cast<std::uint64_t>(it) * N, steps);
+    Be::sync();
     if (it >= warmup) t += seconds_since(t0);
   }
-  std::printf("%s bench-infer batch %d steps %d: %.3f s/batch, %.0f samples/s, arena %s\n", Spec::name, N,
+  std::printf("%s bench-infer (%s) batch %d steps %d: %.4f s/batch, %.0f samples/s, arena %s\n", Spec::name, Be::name, N,
               steps ? steps : Spec::trained_steps, t / iters, N * iters / t,
               human_bytes(4.0 * static_cast<double>(arena.size())).c_str());
   return 0;
@@ -225,11 +249,6 @@ int cmd_bench_infer(const Args& a) {
 
 // ---- the Sudoku task (models with the Sudoku interface, see sudoku_task.hpp)
 
-inline void check_device(const Args& a) {
-  std::string d = a.get("device", "cpu");
-  AKORN_CHECK(d == "cpu" || d == "cuda", "--device must be cpu or cuda, got '" + d + "'");
-  AKORN_CHECK(d == "cpu", "--device cuda: this program was built without the CUDA backend (CPU only)");
-}
 
 inline double get_double(const Args& a, const std::string& k, double def, double lo, double hi) {
   std::string v = a.get(k, "");
@@ -241,9 +260,8 @@ inline double get_double(const Args& a, const std::string& k, double def, double
   return x;
 }
 
-template <class Spec>
+template <class Spec, class Be>
 int cmd_train(const Args& a) {
-  check_device(a);
   sudoku::TrainConfig c;
   c.data = a.get("data", "data/sudoku/satnet-train.csv");
   c.eval_data = a.get("eval-data", "");
@@ -260,13 +278,13 @@ int cmd_train(const Args& a) {
   c.ckpt_every = a.get_int("ckpt-every", 0, 0, 1L << 40);
   c.resume = a.get("resume", "no") == "yes";
   c.quiet = a.get("quiet", "no") == "yes";
-  sudoku::Trainer<Spec> t(c);
+  c.cuda_graph = a.get("cuda-graph", "yes") == "yes";
+  sudoku::Trainer<Spec, Be> t(c);
   return t.run();
 }
 
-template <class Spec>
+template <class Spec, class Be>
 int cmd_eval(const Args& a) {
-  check_device(a);
   std::string data = a.get("data", "data/sudoku/satnet-test.csv");
   std::string weights = a.get("weights", "");
   AKORN_CHECK(!weights.empty(), "eval needs --weights FILE");
@@ -278,8 +296,8 @@ int cmd_eval(const Args& a) {
   long limit = a.get_int("limit", 0, 0, 100000000);
   std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
   sudoku::Boards b = sudoku::load_boards(data, static_cast<size_t>(limit));
-  sudoku::Runner<Spec> r(std::max(batch, votes));
-  sudoku::load_weights<Spec>(weights, r.params.data());
+  sudoku::Runner<Spec, Be> r(std::max(batch, votes));
+  r.load(weights);
   auto t0 = std::chrono::steady_clock::now();
   sudoku::Prediction pr = r.predict(b.puzzles.data(), b.count, steps, votes, vote == "last", seed);
   double secs = seconds_since(t0);
@@ -296,9 +314,8 @@ int cmd_eval(const Args& a) {
 // dump: logits [N, 81, 9] and per-step energies [N, T+1] of the boards of a CSV, as float32
 // .npy files. Deterministic for a --seed (counter-based noise); a board with every cell
 // given involves no noise at all.
-template <class Spec>
+template <class Spec, class Be>
 int cmd_dump(const Args& a) {
-  check_device(a);
   std::string data = a.get("data", "");
   std::string weights = a.get("weights", "");
   std::string out = a.get("out", "");
@@ -312,8 +329,8 @@ int cmd_dump(const Args& a) {
   AKORN_CHECK(overwrite || (!path_exists(lpath) && !path_exists(epath)),
               out + ": already has logits.npy or energy.npy (pass --overwrite yes to replace them)");
   sudoku::Boards b = sudoku::load_boards(data, static_cast<size_t>(limit));
-  sudoku::Runner<Spec> r(batch);
-  sudoku::load_weights<Spec>(weights, r.params.data());
+  sudoku::Runner<Spec, Be> r(batch);
+  r.load(weights);
   const int T = steps > 0 ? steps : Spec::trained_steps;
   std::vector<float> logits(b.count * sudoku::kCells * 9), energy(b.count * static_cast<size_t>(T + 1));
   r.run_raw(b.puzzles.data(), b.count, T, seed, logits.data(), r.io.energy >= 0 ? energy.data() : nullptr);
@@ -352,7 +369,7 @@ int cmd_import(const Args& a) {
   return 0;
 }
 
-template <class Spec>
+template <class Spec, class Be>
 int cmd_solve(int argc, char** argv) {
   // solve [--weights W] [--steps T] [--votes K] [--vote sum|last] [--seed S] [--device D] [BOARD]
   std::string board_text;
@@ -367,8 +384,7 @@ int cmd_solve(int argc, char** argv) {
       board_text = s;
     }
   }
-  Args a = parse_args(static_cast<int>(rest.size()), rest.data(), {"weights", "steps", "votes", "vote", "seed", "device"});
-  check_device(a);
+  Args a = parse_args(static_cast<int>(rest.size()), rest.data(), {"weights", "steps", "votes", "vote", "seed", "device", "tf32"});
   if (board_text.empty()) {
     std::string line;
     while (std::getline(std::cin, line)) board_text += line;
@@ -383,8 +399,8 @@ int cmd_solve(int argc, char** argv) {
   std::string vote = a.get("vote", "sum");
   AKORN_CHECK(vote == "sum" || vote == "last", "--vote must be sum or last, got '" + vote + "'");
   std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
-  sudoku::Runner<Spec> r(votes);
-  sudoku::load_weights<Spec>(weights, r.params.data());
+  sudoku::Runner<Spec, Be> r(votes);
+  r.load(weights);
   sudoku::Prediction pr = r.predict(puzzle, 1, steps, votes, vote == "last", seed);
   const std::int32_t* g = pr.digits.data();
   std::printf("%s", sudoku::format_grid(g).c_str());
@@ -398,8 +414,52 @@ int cmd_solve(int argc, char** argv) {
   return valid && agrees ? 0 : 3;
 }
 
+// Entry points of a model's CUDA build (its model_cuda.cu); null in a CPU-only build.
+struct CudaHooks {
+  int (*devices)() = nullptr;                   // CUDA devices present (0: none or no driver)
+  int (*run)(int argc, char** argv) = nullptr;  // run_on<Spec, akorn::cuda::Backend>
+};
+
+// The commands on one backend (argv already checked by run()).
+template <class Spec, class Be>
+int run_on(int argc, char** argv) {
+  const std::string cmd = argc > 1 ? argv[1] : "help";
+  try {
+    if (cmd == "info") return cmd_info<Spec>(parse_args(argc, argv, {"batch"}));
+    if (cmd == "bench-train")
+      return cmd_bench_train<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "warmup", "seed", "device", "tf32", "cuda-graph"}));
+    if (cmd == "bench-ops") return cmd_bench_ops<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "device", "tf32", "cuda-graph"}));
+    if (cmd == "bench-infer")
+      return cmd_bench_infer<Spec, Be>(parse_args(argc, argv, {"batch", "steps", "iters", "warmup", "device", "tf32", "cuda-graph"}));
+    if (cmd == "train")
+      return cmd_train<Spec, Be>(parse_args(argc, argv, {"data", "eval-data", "out", "epochs", "batch", "lr", "seed", "limit",
+                                                     "max-steps", "ckpt-every", "eval-every", "eval-limit", "resume",
+                                                     "quiet", "device", "tf32", "cuda-graph"}));
+    if (cmd == "eval")
+      return cmd_eval<Spec, Be>(parse_args(argc, argv, {"data", "weights", "steps", "votes", "vote", "batch", "limit", "seed",
+                                                    "device", "tf32", "cuda-graph"}));
+    if (cmd == "solve") return cmd_solve<Spec, Be>(argc, argv);
+    if (cmd == "dump")
+      return cmd_dump<Spec, Be>(parse_args(argc, argv, {"data", "weights", "out", "steps", "limit", "batch", "seed", "overwrite",
+                                                    "device", "tf32", "cuda-graph"}));
+    if (cmd == "import") return cmd_import<Spec>(parse_args(argc, argv, {"from", "out", "map", "overwrite"}));
+    std::fprintf(stderr, "%s: unknown command '%s' (try '%s help')\n", Spec::name, cmd.c_str(), argv[0]);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s %s: error: %s\n", Spec::name, cmd.c_str(), e.what());
+    return 1;
+  }
+}
+
+// The value of --device (auto when absent).
+inline std::string device_arg(int argc, char** argv) {
+  for (int i = 2; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], "--device") == 0) return argv[i + 1];
+  return "auto";
+}
+
 template <class Spec>
-int run(int argc, char** argv) {
+int run(int argc, char** argv, const CudaHooks& cuda = {}) {
   const std::string cmd = argc > 1 ? argv[1] : "help";
   if (cmd == "help" || cmd == "--help" || cmd == "-h") {
     std::printf("%s: AKOrN model compiled by akornc (spec sha256 %s)\n"
@@ -412,7 +472,7 @@ int run(int argc, char** argv) {
                 "                                       time inference at T Kuramoto steps\n"
                 "Sudoku models (input 'board', output 'logits'):\n"
                 "  train --out DIR [--data CSV] [--eval-data CSV] [--epochs E] [--batch B] [--lr LR] [--seed S]\n"
-                "        [--limit N] [--max-steps K] [--ckpt-every K] [--eval-every E] [--resume yes] [--device cpu]\n"
+                "        [--limit N] [--max-steps K] [--ckpt-every K] [--eval-every E] [--resume yes]\n"
                 "  eval --weights W [--data CSV] [--steps T] [--votes K] [--vote sum|last] [--limit N] [--seed S]\n"
                 "  solve --weights W [--steps T] [--votes K] [--vote sum|last] BOARD   (81 digits, 0 or . blank;\n"
                 "        stdin when BOARD is absent); exit 0 when the result is a valid grid that keeps the givens\n"
@@ -420,35 +480,31 @@ int run(int argc, char** argv) {
                 "        logits.npy [N, 81, 9] and energy.npy [N, T+1] (float32)\n"
                 "  import --from STATE.safetensors --out W.akw [--map FILE] [--overwrite yes]\n"
                 "        weights from a safetensors state dict through a name map (default\n"
-                "        models/sudoku.import.map; docs/IMPORT.md)\n",
+                "        models/sudoku.import.map; docs/IMPORT.md)\n"
+                "every command that runs the model takes --device auto|cpu|cuda (auto: the GPU when there is\n"
+                "one and this program was built with the CUDA backend); on cuda also --tf32 yes (TF32 tensor\n"
+                "cores for the GEMMs; strict FP32 by default) and, for train / bench-train, --cuda-graph no\n",
                 Spec::name, Spec::spec_hash);
     return 0;
   }
-  try {
-    if (cmd == "info") return cmd_info<Spec>(parse_args(argc, argv, {"batch"}));
-    if (cmd == "bench-train")
-      return cmd_bench_train<Spec>(parse_args(argc, argv, {"batch", "iters", "warmup", "seed"}));
-    if (cmd == "bench-ops") return cmd_bench_ops<Spec>(parse_args(argc, argv, {"batch", "iters"}));
-    if (cmd == "bench-infer")
-      return cmd_bench_infer<Spec>(parse_args(argc, argv, {"batch", "steps", "iters", "warmup"}));
-    if (cmd == "train")
-      return cmd_train<Spec>(parse_args(argc, argv, {"data", "eval-data", "out", "epochs", "batch", "lr", "seed", "limit",
-                                                     "max-steps", "ckpt-every", "eval-every", "eval-limit", "resume",
-                                                     "quiet", "device"}));
-    if (cmd == "eval")
-      return cmd_eval<Spec>(parse_args(argc, argv, {"data", "weights", "steps", "votes", "vote", "batch", "limit", "seed",
-                                                    "device"}));
-    if (cmd == "solve") return cmd_solve<Spec>(argc, argv);
-    if (cmd == "dump")
-      return cmd_dump<Spec>(parse_args(argc, argv, {"data", "weights", "out", "steps", "limit", "batch", "seed", "overwrite",
-                                                    "device"}));
-    if (cmd == "import") return cmd_import<Spec>(parse_args(argc, argv, {"from", "out", "map", "overwrite"}));
-    std::fprintf(stderr, "%s: unknown command '%s' (try '%s help')\n", Spec::name, cmd.c_str(), argv[0]);
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s %s: error: %s\n", Spec::name, cmd.c_str(), e.what());
-    return 1;
+  static const char* const kModelCommands[] = {"bench-train", "bench-ops", "bench-infer", "train", "eval", "solve", "dump"};
+  bool runs_model = false;
+  for (const char* c : kModelCommands) runs_model = runs_model || cmd == c;
+  if (runs_model) {
+    const std::string dev = device_arg(argc, argv);
+    std::string err;
+    if (dev != "auto" && dev != "cpu" && dev != "cuda") err = "--device must be auto, cpu or cuda, got '" + dev + "'";
+    else if (dev == "cuda" && !cuda.run)
+      err = "--device cuda: this program was built without the CUDA backend (configure with -DAKORN_CUDA=ON)";
+    else if (dev == "cuda" && cuda.devices() == 0)
+      err = "--device cuda: no CUDA device is available (no NVIDIA GPU or driver found)";
+    if (!err.empty()) {
+      std::fprintf(stderr, "%s %s: error: %s\n", Spec::name, cmd.c_str(), err.c_str());
+      return 1;
+    }
+    if (dev == "cuda" || (dev == "auto" && cuda.run && cuda.devices() > 0)) return cuda.run(argc, argv);
   }
+  return run_on<Spec, CpuBackend>(argc, argv);
 }
 
 }  // namespace akorn::cli

@@ -22,3 +22,4 @@
 #include "ops/pool.hpp"
 #include "ops/readout_conv.hpp"
 #include "ops/scale_bias.hpp"
+#include "backend.hpp"

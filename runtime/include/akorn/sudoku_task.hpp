@@ -22,6 +22,7 @@
 #include "rng.hpp"
 #include "sudoku.hpp"
 #include "tensor_file.hpp"
+#include "backend.hpp"
 
 namespace akorn::sudoku {
 
@@ -88,19 +89,50 @@ struct Prediction {
   std::vector<double> energy;         // [boards]: score of the kept copy (sum or last)
 };
 
-template <class Spec>
+template <class Spec, class Be = CpuBackend>
 struct Runner {
-  using M = typename Spec::template ModelT<float>;
+  using M = typename Spec::template ModelT<float, Be>;
+  template <typename T>
+  using Array = typename Be::template Array<T>;
   Interface<Spec> io;
   int max_batch;
-  std::vector<float> params, arena;
+  Array<float> params, arena, logits_dev, energy_dev;
+  Array<std::int32_t> boards_dev;
+  int energy_steps = -1;  // T the energy buffer is sized for
   M model;
-  explicit Runner(int max_batch_)
-      : max_batch(max_batch_),
-        params(static_cast<size_t>(Spec::param_elems)),
-        arena(static_cast<size_t>(Spec::infer_arena_elems * max_batch_)),
-        model(params.data(), nullptr, arena.data(), max_batch_) {
+  explicit Runner(int max_batch_) : max_batch(max_batch_), model(nullptr, nullptr, nullptr, max_batch_) {
     io.require(false);
+    params.resize(Spec::param_elems);
+    arena.resize(Spec::infer_arena_elems * max_batch_);
+    logits_dev.resize(index_t(max_batch_) * kCells * 9);
+    boards_dev.resize(index_t(max_batch_) * kCells);
+    model = M(params.data(), nullptr, arena.data(), max_batch_);
+  }
+  // Host parameters, Spec::param_elems floats.
+  void set_params(const float* host) { Be::upload(params.data(), host, Spec::param_elems); }
+  void load(const std::string& weights_path) {
+    std::vector<float> h(static_cast<size_t>(Spec::param_elems));
+    load_weights<Spec>(weights_path, h.data());
+    set_params(h.data());
+  }
+
+  // One batch on the backend: boards (host, [N, 81]) -> logits / energies (host, may be null).
+  void infer_batch(const std::int32_t* boards, int N, int T, std::uint64_t seed, std::uint64_t sample0, float* logits,
+                   float* energy) {
+    if (energy && energy_steps != T) {
+      energy_dev.resize(index_t(max_batch) * (T + 1));
+      energy_steps = T;
+    }
+    Be::upload(boards_dev.data(), boards, index_t(N) * kCells);
+    std::vector<const void*> iptr(Spec::num_inputs, nullptr);
+    iptr[io.board] = boards_dev.data();
+    std::vector<float*> optr(Spec::num_outputs, nullptr);
+    optr[io.logits] = logits_dev.data();
+    if (energy) optr[io.energy] = energy_dev.data();
+    model.infer(N, Spec::template inputs_from<float>(iptr.data()), Spec::template outputs_from<float>(optr.data()), seed,
+                sample0, T);
+    if (logits) Be::download(logits, logits_dev.data(), index_t(N) * kCells * 9);
+    if (energy) Be::download(energy, energy_dev.data(), index_t(N) * (T + 1));
   }
 
   // Raw outputs for boards [n, 81], one noise draw each (sample index = board index):
@@ -110,13 +142,8 @@ struct Runner {
     const int T = steps > 0 ? steps : Spec::trained_steps;
     for (size_t b0 = 0; b0 < n; b0 += static_cast<size_t>(max_batch)) {
       const int N = static_cast<int>(std::min<size_t>(static_cast<size_t>(max_batch), n - b0));
-      std::vector<const void*> iptr(Spec::num_inputs, nullptr);
-      iptr[io.board] = boards + b0 * kCells;
-      std::vector<float*> optr(Spec::num_outputs, nullptr);
-      optr[io.logits] = logits + b0 * kCells * 9;
-      if (energy) optr[io.energy] = energy + b0 * static_cast<size_t>(T + 1);
-      model.infer(N, Spec::template inputs_from<float>(iptr.data()), Spec::template outputs_from<float>(optr.data()), seed,
-                  b0, T);
+      infer_batch(boards + b0 * kCells, N, T, seed, b0, logits + b0 * kCells * 9,
+                  energy ? energy + b0 * static_cast<size_t>(T + 1) : nullptr);
     }
   }
 
@@ -140,13 +167,8 @@ struct Runner {
       for (size_t b = 0; b < nb; ++b)
         for (int k = 0; k < votes; ++k)
           std::copy(boards + (b0 + b) * kCells, boards + (b0 + b + 1) * kCells, in.begin() + (b * votes + k) * kCells);
-      std::vector<const void*> iptr(Spec::num_inputs, nullptr);
-      iptr[io.board] = in.data();
-      std::vector<float*> optr(Spec::num_outputs, nullptr);
-      optr[io.logits] = logits.data();
-      if (io.energy >= 0) optr[io.energy] = energy.data();
-      model.infer(N, Spec::template inputs_from<float>(iptr.data()), Spec::template outputs_from<float>(optr.data()), seed,
-                  (first_board + b0) * votes, T);
+      infer_batch(in.data(), N, T, seed, (first_board + b0) * votes, logits.data(),
+                  io.energy >= 0 ? energy.data() : nullptr);
       for (size_t b = 0; b < nb; ++b) {
         int best = 0;
         double best_score = 0;

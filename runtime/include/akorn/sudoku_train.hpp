@@ -21,6 +21,7 @@
 
 #include "files.hpp"
 #include "sudoku_task.hpp"
+#include "train_step.hpp"
 
 namespace akorn::sudoku {
 
@@ -32,6 +33,7 @@ struct TrainConfig {
   std::uint64_t seed = 0;
   long limit = 0, max_steps = 0, ckpt_every = 0;  // 0: all boards / all steps / once an epoch
   bool resume = false, quiet = false;
+  bool cuda_graph = true;  // CUDA backend: replay each step as one CUDA graph
 };
 
 // The permutation of the training boards in one epoch.
@@ -43,14 +45,15 @@ inline std::vector<std::uint32_t> epoch_order(size_t n, std::uint64_t seed, std:
   return perm;
 }
 
-template <class Spec>
+template <class Spec, class Be = CpuBackend>
 struct Trainer {
-  using M = typename Spec::template ModelT<float>;
   TrainConfig cfg;
   Boards data;
   Interface<Spec> io;
-  std::vector<float> params, grads, ema, arena;
-  Adam<float> adam;
+  // Host copies of the state, for checkpoints; the step engine holds the live state (on the
+  // GPU for the CUDA backend).
+  std::vector<float> params, ema, adam_m, adam_v;
+  std::int64_t adam_t = 0;
   std::uint64_t step = 0;
   std::string ckpt_path, log_path, weights_path;
 
@@ -71,7 +74,7 @@ struct Trainer {
     TensorFile tf;
     tf.put_string("meta.model", Spec::name);
     tf.put_string("meta.data", cfg.data);
-    tf.put_u64("state", {step, static_cast<std::uint64_t>(adam.t), cfg.seed, static_cast<std::uint64_t>(cfg.batch),
+    tf.put_u64("state", {step, static_cast<std::uint64_t>(adam_t), cfg.seed, static_cast<std::uint64_t>(cfg.batch),
                          static_cast<std::uint64_t>(cfg.limit), static_cast<std::uint64_t>(cfg.epochs)});
     std::vector<std::uint64_t> lrbits(1);
     std::memcpy(lrbits.data(), &cfg.lr, 8);
@@ -81,9 +84,9 @@ struct Trainer {
       std::vector<std::int64_t> shape(p.shape, p.shape + p.rank);
       tf.put_f32(p.name, params.data() + p.offset, shape);
       tf.put_f32(std::string("ema.") + p.name, ema.data() + p.offset, shape);
-      if (!adam.m.empty()) {
-        tf.put_f32(std::string("adam.m.") + p.name, adam.m.data() + p.offset, shape);
-        tf.put_f32(std::string("adam.v.") + p.name, adam.v.data() + p.offset, shape);
+      if (adam_t > 0) {
+        tf.put_f32(std::string("adam.m.") + p.name, adam_m.data() + p.offset, shape);
+        tf.put_f32(std::string("adam.v.") + p.name, adam_v.data() + p.offset, shape);
       }
     }
     write_tensor_file(ckpt_path, tf);
@@ -105,12 +108,12 @@ struct Trainer {
                     ", limit " + std::to_string(st[4]) + ", lr " + std::to_string(lr) +
                     "; resume with the same --seed, --batch, --limit and --lr");
     step = st[0];
-    adam.t = static_cast<std::int64_t>(st[1]);
-    if (adam.t > 0) {
-      adam.m.assign(params.size(), 0.f);
-      adam.v.assign(params.size(), 0.f);
-      load_params_from<Spec>(tf, ckpt_path, "adam.m.", adam.m.data());
-      load_params_from<Spec>(tf, ckpt_path, "adam.v.", adam.v.data());
+    adam_t = static_cast<std::int64_t>(st[1]);
+    std::fill(adam_m.begin(), adam_m.end(), 0.f);
+    std::fill(adam_v.begin(), adam_v.end(), 0.f);
+    if (adam_t > 0) {
+      load_params_from<Spec>(tf, ckpt_path, "adam.m.", adam_m.data());
+      load_params_from<Spec>(tf, ckpt_path, "adam.v.", adam_v.data());
     }
   }
 
@@ -134,26 +137,9 @@ struct Trainer {
     write_file_atomic(log_path, kept.data(), kept.size());
   }
 
-  // The reference trains with ema_pytorch's EMA(beta, update_every=10, update_after_step=100)
-  // whose defaults also warm the decay up: decay = min(beta, 1 - (1 + e)^(-2/3)) with e the
-  // number of steps past update_after_step, so the average follows the weights closely early
-  // on and settles at beta after ~2,800 steps. Call k (0-based) = optimiser steps taken
-  // before this one: only every `ema_every`-th call acts; up to step `ema_after` it copies.
-  void ema_update() {
-    const std::uint64_t k = step - 1;
-    if (k % static_cast<std::uint64_t>(cfg.ema_every) != 0) return;
-    if (k <= static_cast<std::uint64_t>(cfg.ema_after)) {
-      ema = params;
-      return;
-    }
-    const double e = static_cast<double>(k - static_cast<std::uint64_t>(cfg.ema_after));
-    const float d = static_cast<float>(std::min(cfg.ema_decay, 1.0 - std::pow(1.0 + e, -2.0 / 3.0)));
-    for (size_t i = 0; i < ema.size(); ++i) ema[i] = d * ema[i] + (1.f - d) * params[i];
-  }
-
   Accuracy evaluate(const Boards& ev) {
-    Runner<Spec> r(std::min<int>(cfg.batch, 256));
-    r.params = ema;
+    Runner<Spec, Be> r(std::min<int>(cfg.batch, 256));
+    r.set_params(ema.data());
     Prediction pr = r.predict(ev.puzzles.data(), ev.count, 0, 1, false, cfg.seed + 1000003);
     return score(ev, pr);
   }
@@ -166,10 +152,9 @@ struct Trainer {
     if (!cfg.eval_data.empty()) ev = load_boards(cfg.eval_data, static_cast<size_t>(cfg.eval_limit));
     make_dirs(cfg.out);
     params.assign(static_cast<size_t>(Spec::param_elems), 0.f);
-    grads.assign(params.size(), 0.f);
     ema.assign(params.size(), 0.f);
-    arena.assign(static_cast<size_t>(M::arena_elems(cfg.batch)), 0.f);
-    adam.lr = cfg.lr;
+    adam_m.assign(params.size(), 0.f);
+    adam_v.assign(params.size(), 0.f);
     if (cfg.resume) {
       AKORN_CHECK(path_exists(ckpt_path), ckpt_path + ": no checkpoint to resume from");
       load_checkpoint();
@@ -182,7 +167,20 @@ struct Trainer {
       AKORN_CHECK(log.good(), log_path + ": cannot write");
       log << "step,epoch,loss,train_cell_acc,train_board_acc,grad_norm,boards_per_s,eval_board_acc,eval_cell_acc\n";
     }
-    M model(params.data(), grads.data(), arena.data(), cfg.batch);
+    StepConfig sc;
+    sc.batch = cfg.batch;
+    sc.lr = cfg.lr;
+    sc.clip = cfg.clip;
+    sc.ema_decay = cfg.ema_decay;
+    sc.ema_every = cfg.ema_every;
+    sc.ema_after = cfg.ema_after;
+    sc.cuda_graph = cfg.cuda_graph;
+    TrainStep<Spec, Be> engine(sc);
+    engine.set_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), adam_t);
+    auto save = [&] {
+      engine.get_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), &adam_t);
+      save_checkpoint();
+    };
     const std::uint64_t total = total_steps(), spe = steps_per_epoch();
     const std::uint64_t ckpt_every = cfg.ckpt_every > 0 ? static_cast<std::uint64_t>(cfg.ckpt_every) : spe;
     std::vector<std::int32_t> boards(static_cast<size_t>(cfg.batch) * kCells), sols(boards.size());
@@ -209,15 +207,10 @@ struct Trainer {
       iptr[io.solution] = sols.data();
       std::vector<float*> optr(Spec::num_outputs, nullptr);
       optr[io.logits] = logits.data();
-      const float loss = model.train_forward(cfg.batch, Spec::template inputs_from<float>(iptr.data()),
-                                             Spec::template outputs_from<float>(optr.data()),
-                                             splitmix64(cfg.seed * 0x100000001B3ull + step), 0);
+      double gnorm = 0.0;
+      const float loss = engine.step(iptr.data(), optr.data(), splitmix64(cfg.seed * 0x100000001B3ull + step), 0, &gnorm);
       AKORN_CHECK(std::isfinite(loss), "training diverged: loss is " + std::to_string(loss) + " at step " + std::to_string(step));
-      model.train_backward();
-      const double gnorm = clip_grad_norm<float>(Spec::params, Spec::num_params, grads.data(), cfg.clip);
-      adam.step(Spec::params, Spec::num_params, Spec::param_elems, params.data(), grads.data());
       ++step;
-      ema_update();
       // metrics on this batch (blank cells)
       size_t cells = 0, right = 0, solved = 0;
       for (int b = 0; b < cfg.batch; ++b) {
@@ -238,6 +231,7 @@ struct Trainer {
       std::string ev_board, ev_cell;
       const bool end_of_epoch = step % spe == 0;
       if (ev.count > 0 && end_of_epoch && cfg.eval_every > 0 && (step / spe) % cfg.eval_every == 0) {
+        engine.get_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), &adam_t);
         Accuracy a = evaluate(ev);
         char b1[32], b2[32];
         std::snprintf(b1, sizeof b1, "%.2f", a.board_acc());
@@ -255,7 +249,7 @@ struct Trainer {
                     100.0 * solved / cfg.batch, gnorm, bps, ev_board.c_str(), ev_cell.c_str());
       log << line;
       log.flush();
-      if (step % ckpt_every == 0 || step == total) save_checkpoint();
+      if (step % ckpt_every == 0 || step == total) save();
       if (!cfg.quiet) {
         const double eta = (total - step) * cfg.batch / std::max(bps, 1e-9);
         const int width = 30;
@@ -270,6 +264,7 @@ struct Trainer {
       }
     }
     if (!cfg.quiet && tty) std::fprintf(stderr, "\n");
+    engine.get_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), &adam_t);
     save_weights<Spec>(weights_path, ema.data(), "EMA weights after " + std::to_string(step) + " steps");
     // The EMA trails the weights by ~ema_every/(1-decay) steps: for a short run the last
     // weights are the better model, so they are written too.

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The device code of every checked-in generated model builds for the Jetson GPUs: each
+# generated/<model>/ is configured on its own (only CMake, Ninja, g++ and the CUDA toolkit,
+# as on a board) with the CUDA backend for sm_87 (Jetson Orin) and sm_110 (Jetson Thor), and
+# its program and GPU tests are compiled and linked. The host code is this machine's
+# (x86-64): CI has no JetPack libraries; the aarch64 host side is checked by
+# cross_aarch64.sh. Exit 77 (skipped) without nvcc.
+# usage: cuda_archs.sh WORK_DIR [ARCHS]   (ARCHS default "87;110")
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$1
+archs=${2:-87;110}
+nvcc=${CUDACXX:-/usr/local/cuda/bin/nvcc}
+if ! [ -x "$nvcc" ] && ! command -v nvcc >/dev/null; then
+  echo "SKIP: no nvcc (the CUDA toolkit) to compile device code with"
+  exit 77
+fi
+[ -x "$nvcc" ] || nvcc=$(command -v nvcc)
+mkdir -p "$work"
+for d in "$root"/generated/*/; do
+  name=$(basename "$d")
+  b="$work/$name"
+  t0=$(date +%s)
+  cmake -S "$d" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAKORN_CUDA=ON \
+        -DCMAKE_CUDA_COMPILER="$nvcc" "-DCMAKE_CUDA_ARCHITECTURES=$archs" \
+        -DAKORN_RUNTIME_DIR="$root/runtime/include" >"$b.configure.log" 2>&1 ||
+    { cat "$b.configure.log"; exit 1; }
+  cmake --build "$b" --target "$name" "${name}_gpu_tests" >"$b.build.log" 2>&1 ||
+    { tail -60 "$b.build.log"; exit 1; }
+  # every requested architecture is in the binary's fat binary
+  for a in ${archs//;/ }; do
+    "$(dirname "$nvcc")/cuobjdump" --list-elf "$b/$name" | grep -q "sm_$a" ||
+      { echo "FAIL: $b/$name has no sm_$a code"; exit 1; }
+  done
+  echo "ok   generated/$name: program and GPU tests built for sm_${archs//;/, sm_} in $(( $(date +%s) - t0 )) s"
+done
