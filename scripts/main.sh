@@ -3,14 +3,17 @@
 #   bash scripts/main.sh
 # - installs the build dependencies (Debian packages) and builds akornc and the models;
 # - shows what akornc makes of the paper's Sudoku model (ops, shapes, parameters, arena);
-# - uses models/sudoku-small.akw when it exists, else trains sudoku-small briefly on the
-#   CPU (AKORN_TRAIN_EPOCHS, default 3: a few minutes on 2 cores);
+# - uses models/sudoku-small.akw when it exists, else trains sudoku-small briefly
+#   (AKORN_TRAIN_EPOCHS, default 3: a few minutes on 2 CPU cores);
 # - evaluates on the 1,000 in-distribution test boards and solves one board.
-# The CUDA backend is not built yet: everything runs on the CPU.
+# On the GPU when there is one: the CUDA backend is built whenever the CUDA toolkit is
+# installed (/usr/local/cuda, not installed by this script), and the model programs pick
+# the GPU when one is present (--device auto); otherwise everything runs on the CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 BUILD=${AKORN_BUILD_DIR:-build}
+if [ -z "${CUDACXX:-}" ] && [ -x /usr/local/cuda/bin/nvcc ]; then export CUDACXX=/usr/local/cuda/bin/nvcc; fi
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" --target akornc sudoku-small sudoku
 
@@ -24,7 +27,7 @@ if [ -f "$WEIGHTS" ]; then
 else
   RUN=runs/main-$(date +%Y%m%d-%H%M%S)
   EPOCHS=${AKORN_TRAIN_EPOCHS:-3}
-  echo "== no $WEIGHTS: training sudoku-small for $EPOCHS epochs on the CPU into $RUN =="
+  echo "== no $WEIGHTS: training sudoku-small for $EPOCHS epochs into $RUN =="
   "$MODEL" train --out "$RUN" --data data/sudoku/satnet-train.csv --epochs "$EPOCHS" --batch 100 \
     --eval-data data/sudoku/satnet-test.csv --eval-limit 200 --eval-every "$EPOCHS"
   WEIGHTS=$RUN/weights-last.akw   # a short run: the EMA still trails the weights

@@ -114,7 +114,9 @@ for spec in "$root"/models/*.json; do
       cpu) label="cpu $(uname -m), OpenBLAS" ;;
       builtin) label="cpu $(uname -m), builtin GEMM" ;;
       aarch64) label="cpu aarch64 (cross), builtin GEMM" ;;
-      cuda) label="cpu + CUDA ($(sed -n 's/^CMAKE_CUDA_ARCHITECTURES:[A-Z]*=//p' "$bdir/CMakeCache.txt"))" ;;
+      cuda)  # the architectures given, else the generated project's default list
+        archs=${AKORN_CUDA_ARCHS:-$(sed -nE 's/.*set\(CMAKE_CUDA_ARCHITECTURES "([^"]*)"\).*/\1/p' "$src/CMakeLists.txt" | head -1)}
+        label="cpu + CUDA (sm ${archs//;/ })" ;;
     esac
     for prog in $(programs "$src/CMakeLists.txt"); do
       t0=$(date +%s)

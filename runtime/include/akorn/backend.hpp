@@ -5,6 +5,7 @@
 // does itself (copy, fill, reading the loss).
 #pragma once
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "akorn/common.hpp"
@@ -94,6 +95,7 @@ struct CpuBackend {
     if (host != src) std::copy(src, src + n, host);
   }
   static void sync() {}
+  static std::string describe() { return "cpu"; }
 };
 
 }  // namespace akorn

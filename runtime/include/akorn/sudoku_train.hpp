@@ -176,6 +176,9 @@ struct Trainer {
     sc.ema_after = cfg.ema_after;
     sc.cuda_graph = cfg.cuda_graph;
     TrainStep<Spec, Be> engine(sc);
+    if (!cfg.quiet)
+      std::fprintf(stderr, "training %s on %s: %zu boards, batch %d, %llu steps\n", Spec::name, Be::describe().c_str(),
+                   data.count, cfg.batch, static_cast<unsigned long long>(total_steps()));
     engine.set_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), adam_t);
     auto save = [&] {
       engine.get_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), &adam_t);

@@ -94,6 +94,11 @@ struct Backend {
     cuda::download(host, src, n);
   }
   static void sync() { cuda::sync(); }
+  static std::string describe() {
+    const cudaDeviceProp& p = ctx().prop;
+    return std::string("cuda (") + p.name + ", sm_" + std::to_string(p.major) + std::to_string(p.minor) +
+           (ctx().tf32 ? ", TF32 GEMMs)" : ", FP32 GEMMs)");
+  }
 };
 
 }  // namespace akorn::cuda

@@ -361,27 +361,27 @@ __global__ void __launch_bounds__(kStepThreads)
 template <typename S, OmegaMode OM>
 __global__ void step_finalize_kernel(const double* part, index_t nblk, int npart, const S* theta, S* domega,
                                      S* dgamma) {
-  const int k = int(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (k >= npart) return;
-  double s = 0;
-  for (index_t b = 0; b < nblk; ++b) s += part[b * npart + k];
-  if (k == 0) {
-    if (dgamma) *dgamma += static_cast<S>(s);
-    return;
-  }
-  if constexpr (OM != OmegaMode::None) {
-    if (domega == nullptr) return;
-    const int q = k - 1;
-    const S t0 = theta[2 * q], t1 = theta[2 * q + 1];
-    const S wq = dsqrt(t0 * t0 + t1 * t1);
-    if (wq > S(0)) {
-      const double sc = s / double(wq);
-      domega[2 * q] += static_cast<S>(sc * t0);
-      domega[2 * q + 1] += static_cast<S>(sc * t1);
+  AKORN_GRID_LOOP(k, npart) {
+    double s = 0;
+    for (index_t b = 0; b < nblk; ++b) s += part[b * npart + k];
+    if (k == 0) {
+      if (dgamma) *dgamma += static_cast<S>(s);
+      continue;
     }
-  } else {
-    (void)theta;
-    (void)domega;
+    if constexpr (OM != OmegaMode::None) {
+      if (domega == nullptr) continue;
+      const index_t q = k - 1;
+      const S t0 = theta[2 * q], t1 = theta[2 * q + 1];
+      const S wq = dsqrt(t0 * t0 + t1 * t1);
+      if (wq > S(0)) {
+        const double sc = s / double(wq);
+        domega[2 * q] += static_cast<S>(sc * t0);
+        domega[2 * q + 1] += static_cast<S>(sc * t1);
+      }
+    } else {
+      (void)theta;
+      (void)domega;
+    }
   }
 }
 
