@@ -86,12 +86,14 @@ struct TrainStep<Spec, CpuBackend> {
     *t = adam.t;
   }
 
-  // inputs: host pointers in Spec::inputs order ([batch, ...] each); outputs: host pointers
-  // in Spec::outputs order, or null. `sample0` numbers the batch's samples for the noise.
+  // inputs: host pointers in Spec::inputs order ([batch, ...] each); outputs: null, or host
+  // pointers in Spec::outputs order (each may be null). `sample0` numbers the batch's
+  // samples for the noise.
   float step(const void* const* inputs, float* const* outputs, std::uint64_t seed, std::uint64_t sample0,
              double* grad_norm) {
-    const float loss = model.train_forward(cfg.batch, Spec::template inputs_from<float>(inputs),
-                                           Spec::template outputs_from<float>(outputs), seed, sample0);
+    typename Spec::template OutputsT<float> out{};
+    if (outputs) out = Spec::template outputs_from<float>(outputs);
+    const float loss = model.train_forward(cfg.batch, Spec::template inputs_from<float>(inputs), out, seed, sample0);
     model.train_backward();
     const double gnorm =
         cfg.clip > 0 ? clip_grad_norm<float>(Spec::params, Spec::num_params, grads.data(), cfg.clip) : 0.0;
