@@ -68,7 +68,7 @@ echo
 strip_for() { case "$1" in aarch64) echo aarch64-linux-gnu-strip ;; *) echo strip ;; esac; }
 
 # Programs of a generated CMakeLists.txt: every add_executable but the test binaries.
-# One binary serves inference and training today; targets named *-infer / *-train (or _)
+# <model> serves inference and training, <model>-infer inference only; *-train (or _)
 # would be reported as such.
 programs() {
   grep -oE '^ *add_executable\(([A-Za-z0-9_.+-]+)' "$1" | sed -E 's/.*\(//' |
@@ -148,7 +148,7 @@ for spec in "$root"/models/*.json; do
   mem_rows+=("| $model | $(dash "$(arena "$one" infer)") | $(dash "$(arena "$big" infer)") | $(dash "$(arena "$one" stored)") | $(dash "$(arena "$one" recomp)") | $(dash "$(arena "$big" stored)") | $(dash "$(arena "$big" recomp)") |")
 done
 
-echo "### Programs (one binary per model serves inference and training)"
+echo "### Programs (\`<model>\`: every command, training included; \`<model>-infer\`: inference only)"
 echo
 echo "| model | binary | build | stripped (B) | stripped (MiB) | unstripped (B) | build time |"
 echo "|---|---|---|---:|---:|---:|---:|"

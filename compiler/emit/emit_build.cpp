@@ -19,6 +19,13 @@ std::string emit_main_cpp(const Program& prog) {
   w.line();
   w.line("#include \"model.hpp\"");
   w.line();
+  w.line("// AKORN_INFER_ONLY: the inference-only program <model>-infer (no training code)");
+  w.line("#ifdef AKORN_INFER_ONLY");
+  w.line("constexpr bool kTraining = false;");
+  w.line("#else");
+  w.line("constexpr bool kTraining = true;");
+  w.line("#endif");
+  w.line();
   w.line("#ifdef AKORN_WITH_CUDA");
   w.line("// model_cuda.cu: the same commands on the GPU (built with -DAKORN_CUDA=ON)");
   w.line("int " + cuda_hook(prog, "devices") + "();");
@@ -31,7 +38,7 @@ std::string emit_main_cpp(const Program& prog) {
   w.line("cuda.devices = " + cuda_hook(prog, "devices") + ";");
   w.line("cuda.run = " + cuda_hook(prog, "run") + ";");
   w.line("#endif");
-  w.line("return akorn::cli::run<" + model_namespace(prog) + "::Spec>(argc, argv, cuda);");
+  w.line("return akorn::cli::run<" + model_namespace(prog) + "::Spec, kTraining>(argc, argv, cuda);");
   w.close();
   return w.str();
 }
@@ -48,6 +55,12 @@ std::string emit_model_cuda(const Program& prog) {
   w.line();
   w.line("#include \"model.hpp\"");
   w.line();
+  w.line("#ifdef AKORN_INFER_ONLY  // <model>-infer: no training code");
+  w.line("constexpr bool kTraining = false;");
+  w.line("#else");
+  w.line("constexpr bool kTraining = true;");
+  w.line("#endif");
+  w.line();
   w.line("int " + cuda_hook(prog, "devices") + "() { return akorn::cuda::device_count(); }");
   w.line();
   w.open("int " + cuda_hook(prog, "run") + "(int argc, char** argv) {");
@@ -60,7 +73,7 @@ std::string emit_model_cuda(const Program& prog) {
   w.line("  std::fprintf(stderr, \"%s %s: error: %s\\n\", " + model_namespace(prog) + "::kModelName, argc > 1 ? argv[1] : \"\", e.what());");
   w.line("  return 1;");
   w.line("}");
-  w.line("return akorn::cli::run_on<" + model_namespace(prog) + "::Spec, akorn::cuda::Backend>(argc, argv);");
+  w.line("return akorn::cli::run_on<" + model_namespace(prog) + "::Spec, akorn::cuda::Backend, kTraining>(argc, argv);");
   w.close();
   return w.str();
 }
@@ -145,13 +158,22 @@ std::string emit_cmake(const Program& prog) {
   w.line("  find_package(CUDAToolkit REQUIRED)");
   w.line("  set(CMAKE_CUDA_FLAGS_RELEASE \"-O3 -DNDEBUG\")");
   w.line("endif()");
+  w.line("# " + name + ": every command (training included); " + name + "-infer: inference only (no");
+  w.line("# backward kernels, optimisers or trainer), the smaller binary to deploy");
   w.line("add_executable(" + name + " main.cpp)");
   w.line("target_link_libraries(" + name + " PRIVATE " + id + "_model)");
+  w.line("add_executable(" + name + "-infer main.cpp)");
+  w.line("target_link_libraries(" + name + "-infer PRIVATE " + id + "_model)");
+  w.line("target_compile_definitions(" + name + "-infer PRIVATE AKORN_INFER_ONLY)");
   w.line("if(AKORN_CUDA)");
   w.line("  target_sources(" + name + " PRIVATE model_cuda.cu)");
   w.line("  target_compile_definitions(" + name + " PRIVATE AKORN_WITH_CUDA)");
   w.line("  target_compile_options(" + name + " PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>)");
   w.line("  target_link_libraries(" + name + " PRIVATE CUDA::cudart CUDA::cublas)");
+  w.line("  target_sources(" + name + "-infer PRIVATE model_cuda.cu)");
+  w.line("  target_compile_definitions(" + name + "-infer PRIVATE AKORN_WITH_CUDA)");
+  w.line("  target_compile_options(" + name + "-infer PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>)");
+  w.line("  target_link_libraries(" + name + "-infer PRIVATE CUDA::cudart CUDA::cublas)");
   w.line("  add_executable(" + name + "_gpu_tests test_model_cuda.cu)");
   w.line("  target_compile_options(" + name + "_gpu_tests PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>)");
   w.line("  target_link_libraries(" + name + "_gpu_tests PRIVATE " + id + "_model CUDA::cudart CUDA::cublas)");

@@ -256,7 +256,7 @@ namespace akorn_gen::sudoku_small {
     // ---- one function per op and phase: inf_ (inference), fwd_ / bwd_ (training)
     // op 0 'embed' (Embedding): embedding of 10 tokens into 64 channels
     void inf_embed() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
       [[maybe_unused]] S* y = A(104336);  // value 'c' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 64]
@@ -265,7 +265,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 0 'embed' (Embedding): embedding of 10 tokens into 64 channels
     void fwd_embed() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
       [[maybe_unused]] S* y = A(1555856);  // value 'c' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 64]
@@ -274,7 +274,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 0 'embed' (Embedding): embedding of 10 tokens into 64 channels
     void bwd_embed() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
       [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 64]
       [[maybe_unused]] S* d_weight = grads_ + 0;
@@ -284,7 +284,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 1 'init' (OscillatorInit): x0 = c at given cells (token != 0), N(0,1) noise elsewhere
     void inf_init() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* c = A(104336);  // value 'c' [9, 9, 64]
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
       [[maybe_unused]] S* x0 = A(109520);  // value 'x0' [9, 9, 64]
@@ -294,7 +294,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 1 'init' (OscillatorInit): x0 = c at given cells (token != 0), N(0,1) noise elsewhere
     void fwd_init() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* c = A(1555856);  // value 'c' [9, 9, 64]
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
       [[maybe_unused]] S* x0 = A(1561040);  // value 'x0' [9, 9, 64]
@@ -304,7 +304,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 1 'init' (OscillatorInit): x0 = c at given cells (token != 0), N(0,1) noise elsewhere
     void bwd_init() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
       [[maybe_unused]] S* d_x0 = A(1576592);  // dL/dx0
       [[maybe_unused]] S* d_c = A(1571408);  // dL/dc
@@ -313,7 +313,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 8, GTA, global omega (learned), projection, gamma learned
     void inf_klayer() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x0 = A(109520);  // value 'x0' [9, 9, 64]
       [[maybe_unused]] const S* c = A(104336);  // value 'c' [9, 9, 64]
       [[maybe_unused]] S* xT = A(114704);  // value 'xT' [9, 9, 64]
@@ -351,7 +351,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 8, GTA, global omega (learned), projection, gamma learned
     void fwd_klayer() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x0 = A(1561040);  // value 'x0' [9, 9, 64]
       [[maybe_unused]] const S* c = A(1555856);  // value 'c' [9, 9, 64]
       [[maybe_unused]] S* xT = A(1296000);  // value 'xT' [9, 9, 64]
@@ -386,7 +386,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 8, GTA, global omega (learned), projection, gamma learned
     void bwd_klayer() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x0 = A(1561040);  // value 'x0' [9, 9, 64]
       [[maybe_unused]] const S* c = A(1555856);  // value 'c' [9, 9, 64]
       [[maybe_unused]] S* J_w_qkv = params_ + 640;  // 'klayer.J.w_qkv' [192, 64]
@@ -436,7 +436,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 3 'readout' (ReadOutConv): y[o] = ||conv1x1(x)[o*4 .. +4]|| + bias[o]
     void inf_readout() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(114704);  // value 'xT' [9, 9, 64]
       [[maybe_unused]] S* y = A(20736);  // value 'h0' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 18608;  // 'readout.weight' [256, 64, 1, 1]
@@ -448,7 +448,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 3 'readout' (ReadOutConv): y[o] = ||conv1x1(x)[o*4 .. +4]|| + bias[o]
     void fwd_readout() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1296000);  // value 'xT' [9, 9, 64]
       [[maybe_unused]] S* y = A(1275264);  // value 'h0' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 18608;  // 'readout.weight' [256, 64, 1, 1]
@@ -460,7 +460,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 3 'readout' (ReadOutConv): y[o] = ||conv1x1(x)[o*4 .. +4]|| + bias[o]
     void bwd_readout() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1296000);  // value 'xT' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 18608;  // 'readout.weight' [256, 64, 1, 1]
       [[maybe_unused]] S* d_weight = grads_ + 18608;
@@ -478,7 +478,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 4 'ff_relu1' (ReLU): y = max(x, 0)
     void inf_ff_relu1() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(20736);  // value 'h0' [9, 9, 64]
       [[maybe_unused]] S* y = A(0);  // value 'ff_a' [9, 9, 64]
       K_ff_relu1::forward(N, x, y);
@@ -486,7 +486,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 4 'ff_relu1' (ReLU): y = max(x, 0)
     void fwd_ff_relu1() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1275264);  // value 'h0' [9, 9, 64]
       [[maybe_unused]] S* y = A(1280448);  // value 'ff_a' [9, 9, 64]
       K_ff_relu1::forward(N, x, y);
@@ -494,7 +494,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 4 'ff_relu1' (ReLU): y = max(x, 0)
     void bwd_ff_relu1() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* y = A(1280448);  // value 'ff_a' [9, 9, 64]
       [[maybe_unused]] S* d_y = A(1275264);  // dL/dff_a
       [[maybe_unused]] S* d_x = A(1301184);  // dL/dh0
@@ -503,7 +503,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 5 'ff_conv1' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_ff_conv1() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(0);  // value 'ff_a' [9, 9, 64]
       [[maybe_unused]] S* y = A(5184);  // value 'ff_b' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 35312;  // 'ff_conv1.weight' [64, 64, 1, 1]
@@ -513,7 +513,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 5 'ff_conv1' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_ff_conv1() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1280448);  // value 'ff_a' [9, 9, 64]
       [[maybe_unused]] S* y = A(1285632);  // value 'ff_b' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 35312;  // 'ff_conv1.weight' [64, 64, 1, 1]
@@ -523,7 +523,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 5 'ff_conv1' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_ff_conv1() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1280448);  // value 'ff_a' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 35312;  // 'ff_conv1.weight' [64, 64, 1, 1]
       [[maybe_unused]] S* d_weight = grads_ + 35312;
@@ -537,7 +537,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 6 'ff_relu2' (ReLU): y = max(x, 0)
     void inf_ff_relu2() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(5184);  // value 'ff_b' [9, 9, 64]
       [[maybe_unused]] S* y = A(0);  // value 'ff_c' [9, 9, 64]
       K_ff_relu2::forward(N, x, y);
@@ -545,7 +545,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 6 'ff_relu2' (ReLU): y = max(x, 0)
     void fwd_ff_relu2() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1285632);  // value 'ff_b' [9, 9, 64]
       [[maybe_unused]] S* y = A(1290816);  // value 'ff_c' [9, 9, 64]
       K_ff_relu2::forward(N, x, y);
@@ -553,7 +553,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 6 'ff_relu2' (ReLU): y = max(x, 0)
     void bwd_ff_relu2() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* y = A(1290816);  // value 'ff_c' [9, 9, 64]
       [[maybe_unused]] S* d_y = A(1275264);  // dL/dff_c
       [[maybe_unused]] S* d_x = A(1285632);  // dL/dff_b
@@ -563,7 +563,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 7 'ff_conv2' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_ff_conv2() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(0);  // value 'ff_c' [9, 9, 64]
       [[maybe_unused]] S* y = A(5184);  // value 'ff_d' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 39472;  // 'ff_conv2.weight' [64, 64, 1, 1]
@@ -573,7 +573,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 7 'ff_conv2' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_ff_conv2() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1290816);  // value 'ff_c' [9, 9, 64]
       [[maybe_unused]] S* y = A(1285632);  // value 'ff_d' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 39472;  // 'ff_conv2.weight' [64, 64, 1, 1]
@@ -583,7 +583,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 7 'ff_conv2' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_ff_conv2() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1290816);  // value 'ff_c' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 39472;  // 'ff_conv2.weight' [64, 64, 1, 1]
       [[maybe_unused]] S* d_weight = grads_ + 39472;
@@ -597,7 +597,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 8 'ff_res' (Add): y = a + b
     void inf_ff_res() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* a = A(20736);  // value 'h0' [9, 9, 64]
       [[maybe_unused]] const S* b = A(5184);  // value 'ff_d' [9, 9, 64]
       [[maybe_unused]] S* y = A(0);  // value 'h1' [9, 9, 64]
@@ -606,7 +606,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 8 'ff_res' (Add): y = a + b
     void fwd_ff_res() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* a = A(1275264);  // value 'h0' [9, 9, 64]
       [[maybe_unused]] const S* b = A(1285632);  // value 'ff_d' [9, 9, 64]
       [[maybe_unused]] S* y = A(1301184);  // value 'h1' [9, 9, 64]
@@ -615,7 +615,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 8 'ff_res' (Add): y = a + b
     void bwd_ff_res() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] S* d_y = A(1306368);  // dL/dh1
       [[maybe_unused]] S* d_a = A(1301184);  // dL/dh0
       Be::fill(d_a, N * 5184, S(0));  // first gradient written into this buffer
@@ -626,7 +626,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 9 'relu3' (ReLU): y = max(x, 0)
     void inf_relu3() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(0);  // value 'h1' [9, 9, 64]
       [[maybe_unused]] S* y = A(5184);  // value 'h2' [9, 9, 64]
       K_relu3::forward(N, x, y);
@@ -634,7 +634,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 9 'relu3' (ReLU): y = max(x, 0)
     void fwd_relu3() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1301184);  // value 'h1' [9, 9, 64]
       [[maybe_unused]] S* y = A(1275264);  // value 'h2' [9, 9, 64]
       K_relu3::forward(N, x, y);
@@ -642,7 +642,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 9 'relu3' (ReLU): y = max(x, 0)
     void bwd_relu3() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* y = A(1275264);  // value 'h2' [9, 9, 64]
       [[maybe_unused]] S* d_y = A(1285632);  // dL/dh2
       [[maybe_unused]] S* d_x = A(1306368);  // dL/dh1
@@ -652,7 +652,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 10 'conv3' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_conv3() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(5184);  // value 'h2' [9, 9, 64]
       [[maybe_unused]] S* y = A(0);  // value 'h3' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 43632;  // 'conv3.weight' [64, 64, 1, 1]
@@ -662,7 +662,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 10 'conv3' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_conv3() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1275264);  // value 'h2' [9, 9, 64]
       [[maybe_unused]] S* y = A(1285632);  // value 'h3' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 43632;  // 'conv3.weight' [64, 64, 1, 1]
@@ -672,7 +672,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 10 'conv3' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_conv3() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1275264);  // value 'h2' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 43632;  // 'conv3.weight' [64, 64, 1, 1]
       [[maybe_unused]] S* d_weight = grads_ + 43632;
@@ -686,7 +686,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 11 'relu4' (ReLU): y = max(x, 0)
     void inf_relu4() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(0);  // value 'h3' [9, 9, 64]
       [[maybe_unused]] S* y = A(5184);  // value 'h4' [9, 9, 64]
       K_relu4::forward(N, x, y);
@@ -694,7 +694,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 11 'relu4' (ReLU): y = max(x, 0)
     void fwd_relu4() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1285632);  // value 'h3' [9, 9, 64]
       [[maybe_unused]] S* y = A(1301184);  // value 'h4' [9, 9, 64]
       K_relu4::forward(N, x, y);
@@ -702,7 +702,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 11 'relu4' (ReLU): y = max(x, 0)
     void bwd_relu4() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* y = A(1301184);  // value 'h4' [9, 9, 64]
       [[maybe_unused]] S* d_y = A(1285632);  // dL/dh4
       [[maybe_unused]] S* d_x = A(1306368);  // dL/dh3
@@ -712,7 +712,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 12 'head' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_head() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(5184);  // value 'h4' [9, 9, 64]
       [[maybe_unused]] S* y = A(0);  // value 'logits' [9, 9, 9]
       [[maybe_unused]] S* weight = params_ + 47792;  // 'head.weight' [9, 64, 1, 1]
@@ -723,7 +723,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 12 'head' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_head() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1301184);  // value 'h4' [9, 9, 64]
       [[maybe_unused]] S* y = A(1285632);  // value 'logits' [9, 9, 9]
       [[maybe_unused]] S* weight = params_ + 47792;  // 'head.weight' [9, 64, 1, 1]
@@ -734,7 +734,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 12 'head' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_head() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1301184);  // value 'h4' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 47792;  // 'head.weight' [9, 64, 1, 1]
       [[maybe_unused]] S* d_weight = grads_ + 47792;
@@ -748,7 +748,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 13 'loss' (CrossEntropyLoss): mean cross-entropy over all cells, class = target - 1
     void fwd_loss() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* logits = A(1285632);  // value 'logits' [9, 9, 9]
       [[maybe_unused]] const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
       [[maybe_unused]] S* loss = A(1287104);  // value 'loss' [1]
@@ -759,7 +759,7 @@ namespace akorn_gen::sudoku_small {
 
     // op 13 'loss' (CrossEntropyLoss): mean cross-entropy over all cells, class = target - 1
     void bwd_loss() {
-      const int N = N_;
+      [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
       [[maybe_unused]] S* probs = A(1286368);  // softmax probabilities [P, K], 729 per sample
       [[maybe_unused]] S* d_loss = A(1285632);  // dL/dloss

@@ -8,6 +8,13 @@
 
 #include "model.hpp"
 
+// AKORN_INFER_ONLY: the inference-only program <model>-infer (no training code)
+#ifdef AKORN_INFER_ONLY
+constexpr bool kTraining = false;
+#else
+constexpr bool kTraining = true;
+#endif
+
 #ifdef AKORN_WITH_CUDA
 // model_cuda.cu: the same commands on the GPU (built with -DAKORN_CUDA=ON)
 int akorn_gen_sudoku_cuda_devices();
@@ -20,5 +27,5 @@ int main(int argc, char** argv) {
   cuda.devices = akorn_gen_sudoku_cuda_devices;
   cuda.run = akorn_gen_sudoku_cuda_run;
   #endif
-  return akorn::cli::run<akorn_gen::sudoku::Spec>(argc, argv, cuda);
+  return akorn::cli::run<akorn_gen::sudoku::Spec, kTraining>(argc, argv, cuda);
 }

@@ -12,6 +12,12 @@
 
 #include "model.hpp"
 
+#ifdef AKORN_INFER_ONLY  // <model>-infer: no training code
+constexpr bool kTraining = false;
+#else
+constexpr bool kTraining = true;
+#endif
+
 int akorn_gen_sudoku_cuda_devices() { return akorn::cuda::device_count(); }
 
 int akorn_gen_sudoku_cuda_run(int argc, char** argv) {
@@ -24,5 +30,5 @@ int akorn_gen_sudoku_cuda_run(int argc, char** argv) {
     std::fprintf(stderr, "%s %s: error: %s\n", akorn_gen::sudoku::kModelName, argc > 1 ? argv[1] : "", e.what());
     return 1;
   }
-  return akorn::cli::run_on<akorn_gen::sudoku::Spec, akorn::cuda::Backend>(argc, argv);
+  return akorn::cli::run_on<akorn_gen::sudoku::Spec, akorn::cuda::Backend, kTraining>(argc, argv);
 }

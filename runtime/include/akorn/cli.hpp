@@ -420,21 +420,31 @@ struct CudaHooks {
   int (*run)(int argc, char** argv) = nullptr;  // run_on<Spec, akorn::cuda::Backend>
 };
 
-// The commands on one backend (argv already checked by run()).
-template <class Spec, class Be>
+// The commands on one backend (argv already checked by run()). kTraining = false: the
+// inference-only program (`<model>-infer`): the training commands are not compiled in, so
+// neither are the backward kernels, the optimisers or the trainer.
+template <class Spec, class Be, bool kTraining = true>
 int run_on(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "help";
   try {
     if (cmd == "info") return cmd_info<Spec>(parse_args(argc, argv, {"batch"}));
-    if (cmd == "bench-train")
-      return cmd_bench_train<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "warmup", "seed", "device", "tf32", "cuda-graph"}));
-    if (cmd == "bench-ops") return cmd_bench_ops<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "device", "tf32", "cuda-graph"}));
+    if constexpr (kTraining) {
+      if (cmd == "bench-train")
+        return cmd_bench_train<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "warmup", "seed", "device", "tf32", "cuda-graph"}));
+      if (cmd == "bench-ops") return cmd_bench_ops<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "device", "tf32", "cuda-graph"}));
+      if (cmd == "train")
+        return cmd_train<Spec, Be>(parse_args(argc, argv, {"data", "eval-data", "out", "epochs", "batch", "lr", "seed", "limit",
+                                                       "max-steps", "ckpt-every", "eval-every", "eval-limit", "resume",
+                                                       "quiet", "device", "tf32", "cuda-graph"}));
+    } else {
+      if (cmd == "bench-train" || cmd == "bench-ops" || cmd == "train") {
+        std::fprintf(stderr, "%s %s: error: this is the inference-only program (%s-infer); '%s' is in the full program %s\n",
+                     Spec::name, cmd.c_str(), Spec::name, cmd.c_str(), Spec::name);
+        return 2;
+      }
+    }
     if (cmd == "bench-infer")
       return cmd_bench_infer<Spec, Be>(parse_args(argc, argv, {"batch", "steps", "iters", "warmup", "device", "tf32", "cuda-graph"}));
-    if (cmd == "train")
-      return cmd_train<Spec, Be>(parse_args(argc, argv, {"data", "eval-data", "out", "epochs", "batch", "lr", "seed", "limit",
-                                                     "max-steps", "ckpt-every", "eval-every", "eval-limit", "resume",
-                                                     "quiet", "device", "tf32", "cuda-graph"}));
     if (cmd == "eval")
       return cmd_eval<Spec, Be>(parse_args(argc, argv, {"data", "weights", "steps", "votes", "vote", "batch", "limit", "seed",
                                                     "device", "tf32", "cuda-graph"}));
@@ -458,11 +468,11 @@ inline std::string device_arg(int argc, char** argv) {
   return "auto";
 }
 
-template <class Spec>
+template <class Spec, bool kTraining = true>
 int run(int argc, char** argv, const CudaHooks& cuda = {}) {
   const std::string cmd = argc > 1 ? argv[1] : "help";
   if (cmd == "help" || cmd == "--help" || cmd == "-h") {
-    std::printf("%s: AKOrN model compiled by akornc (spec sha256 %s)\n"
+    std::printf("%s%s: AKOrN model compiled by akornc (spec sha256 %s)\n"
                 "commands:\n"
                 "  info [--batch N]                     parameters and arena sizes\n"
                 "  bench-train [--batch N] [--iters K] [--warmup W] [--seed S]\n"
@@ -484,7 +494,7 @@ int run(int argc, char** argv, const CudaHooks& cuda = {}) {
                 "every command that runs the model takes --device auto|cpu|cuda (auto: the GPU when there is\n"
                 "one and this program was built with the CUDA backend); on cuda also --tf32 yes (TF32 tensor\n"
                 "cores for the GEMMs; strict FP32 by default) and, for train / bench-train, --cuda-graph no\n",
-                Spec::name, Spec::spec_hash);
+                Spec::name, kTraining ? "" : " (inference-only program: no train, bench-train, bench-ops)", Spec::spec_hash);
     return 0;
   }
   static const char* const kModelCommands[] = {"bench-train", "bench-ops", "bench-infer", "train", "eval", "solve", "dump"};
@@ -504,7 +514,7 @@ int run(int argc, char** argv, const CudaHooks& cuda = {}) {
     }
     if (dev == "cuda" || (dev == "auto" && cuda.run && cuda.devices() > 0)) return cuda.run(argc, argv);
   }
-  return run_on<Spec, CpuBackend>(argc, argv);
+  return run_on<Spec, CpuBackend, kTraining>(argc, argv);
 }
 
 }  // namespace akorn::cli
