@@ -16,7 +16,7 @@
 #   CMAKE_CUDA_HOST_COMPILER  (cross) aarch64-linux-gnu-g++, so nvcc's host code is aarch64
 #   CUDAToolkit target        aarch64-linux (L4T's CUDA layout, targets/aarch64-linux)
 #   AKORN_CUDA                ON
-#   CMAKE_CUDA_ARCHITECTURES  87 (Orin's GPU; named, never detected)
+#   CMAKE_CUDA_ARCHITECTURES  87-real: machine code only, no PTX (Orin's GPU; named, never detected)
 #   AKORN_CPU_ARCH            armv8.2-a (Orin's Cortex-A78AE: LSE atomics, fp16, dot product)
 # The toolkit must be the board's CUDA major version (12.x on JetPack 6): a CUDA 13 build
 # needs a CUDA 13 driver. CI compiles the device code for sm_87 with its CUDA 13 toolkit and
@@ -27,5 +27,5 @@ if(NOT CMAKE_HOST_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")
   set(CMAKE_CUDA_HOST_COMPILER aarch64-linux-gnu-g++ CACHE FILEPATH "host compiler for nvcc")
 endif()
 set(AKORN_CUDA ON CACHE BOOL "build the CUDA backend")
-set(CMAKE_CUDA_ARCHITECTURES 87 CACHE STRING "Jetson Orin GPU")
+set(CMAKE_CUDA_ARCHITECTURES 87-real CACHE STRING "Jetson Orin GPU")
 set(AKORN_CPU_ARCH armv8.2-a CACHE STRING "Jetson Orin CPU (Cortex-A78AE)")

@@ -15,7 +15,7 @@
 #   CUDA target directory     sbsa-linux: Thor uses the server-ARM (SBSA) CUDA layout, not L4T's
 #                             aarch64-linux; nvcc -target-dir sbsa-linux when cross-compiling
 #   AKORN_CUDA                ON
-#   CMAKE_CUDA_ARCHITECTURES  110 (Thor's GPU; CUDA 13 names it sm_110; never detected)
+#   CMAKE_CUDA_ARCHITECTURES  110-real: machine code only, no PTX (Thor's GPU; CUDA 13 names it sm_110; never detected)
 #   AKORN_CPU_ARCH            armv9-a (Thor's Neoverse V3AE)
 if(NOT CMAKE_HOST_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")
   include(${CMAKE_CURRENT_LIST_DIR}/aarch64-linux-gnu.cmake)
@@ -23,5 +23,5 @@ if(NOT CMAKE_HOST_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")
   set(CMAKE_CUDA_FLAGS_INIT "-target-dir sbsa-linux")
 endif()
 set(AKORN_CUDA ON CACHE BOOL "build the CUDA backend")
-set(CMAKE_CUDA_ARCHITECTURES 110 CACHE STRING "Jetson Thor GPU")
+set(CMAKE_CUDA_ARCHITECTURES 110-real CACHE STRING "Jetson Thor GPU")
 set(AKORN_CPU_ARCH armv9-a CACHE STRING "Jetson Thor CPU (Neoverse V3AE)")
