@@ -82,7 +82,8 @@ namespace emu {
 
 enum State : int { kRun, kBlockBar, kWarpBar, kDone };
 struct Fiber {
-  ucontext_t ctx;
+  ucontext_t ctx;  // only to start the fiber; switches use __builtin_setjmp / longjmp
+  void* jb[5];
   char* stack = nullptr;
   State state = kDone;
   unsigned mask = 0;
@@ -91,7 +92,8 @@ struct Fiber {
 
 constexpr size_t kStack = size_t(256) << 10;
 struct Sched {
-  ucontext_t main;
+  ucontext_t creator;
+  void* main[5];
   std::vector<Fiber> f;
   int cur = -1;
   const std::function<void()>* body = nullptr;
@@ -105,11 +107,25 @@ inline Sched& sched() {
 inline int tid() { return sched().cur; }
 inline bool in_kernel() { return sched().cur >= 0; }
 
+// Switches stacks: __builtin_setjmp saves only frame, stack and resume address (the compiler
+// spills every live register around it), several times cheaper than _setjmp / _longjmp.
+// __builtin_longjmp may not sit in the function that calls __builtin_setjmp: hence jump().
+__attribute__((noinline, noreturn)) inline void jump(void** to) { __builtin_longjmp(to, 1); }
+#define EMU_SWITCH(from, to) \
+  if (__builtin_setjmp(from) == 0) ::emu::jump(to)
+
+// A fiber runs the current kernel body once per block, for ever: started once, then resumed
+// by _longjmp from the scheduler.
 inline void fiber_entry() {
   Sched& s = sched();
-  (*s.body)();
-  s.f[s.cur].state = kDone;
-  // returns through uc_link to the scheduler
+  Fiber& me = s.f[s.cur];
+  if (__builtin_setjmp(me.jb) == 0) swapcontext(&me.ctx, &s.creator);  // created: back to the creator
+  for (;;) {
+    (*s.body)();
+    Sched& s2 = sched();
+    s2.f[s2.cur].state = kDone;
+    EMU_SWITCH(s2.f[s2.cur].jb, s2.main);
+  }
 }
 
 // Parks the current fiber in state st (mask: the lanes of the warp barrier).
@@ -119,27 +135,19 @@ inline void wait(State st, unsigned mask = 0) {
   Fiber& me = s.f[s.cur];
   me.state = st;
   me.mask = mask;
-  swapcontext(&me.ctx, &s.main);
+  EMU_SWITCH(me.jb, s.main);
 }
 
 inline void run_block(int nt) {
   Sched& s = sched();
-  for (int t = 0; t < nt; ++t) {
-    Fiber& fb = s.f[t];
-    getcontext(&fb.ctx);
-    fb.ctx.uc_stack.ss_sp = fb.stack;
-    fb.ctx.uc_stack.ss_size = kStack;
-    fb.ctx.uc_link = &s.main;
-    makecontext(&fb.ctx, fiber_entry, 0);
-    fb.state = kRun;
-  }
+  for (int t = 0; t < nt; ++t) s.f[t].state = kRun;
   for (;;) {
     for (int t = 0; t < nt; ++t) {
       if (s.f[t].state != kRun) continue;
       s.cur = t;
       threadIdx = s.f[t].idx;
       ++s.switches;
-      swapcontext(&s.main, &s.f[t].ctx);
+      EMU_SWITCH(s.main, s.f[t].jb);
     }
     s.cur = -1;
     int done = 0, at_block = 0;
@@ -149,23 +157,25 @@ inline void run_block(int nt) {
     }
     if (done == nt) return;
     bool released = false;
-    for (int t = 0; t < nt; ++t) {
-      if (s.f[t].state != kWarpBar) continue;
-      const unsigned m = s.f[t].mask;
-      const int w0 = t / 32 * 32;
-      bool all = true;
-      for (int l = 0; l < 32 && all; ++l) {
-        if (!(m >> l & 1u)) continue;
-        if (w0 + l >= nt) die("warp barrier mask names a lane beyond the block");
-        const Fiber& o = s.f[w0 + l];
-        if (o.state == kDone) continue;
-        if (o.state != kWarpBar || o.mask != m) all = false;
+    for (int w0 = 0; w0 < nt; w0 += 32) {
+      for (int t = w0; t < w0 + 32 && t < nt; ++t) {
+        if (s.f[t].state != kWarpBar) continue;
+        const unsigned m = s.f[t].mask;
+        if (!(m >> (t - w0) & 1u)) die("a lane waits at a warp barrier whose mask excludes it");
+        bool all = true;
+        for (int l = 0; l < 32 && all; ++l) {
+          if (!(m >> l & 1u)) continue;
+          if (w0 + l >= nt) die("warp barrier mask names a lane beyond the block");
+          const Fiber& o = s.f[w0 + l];
+          if (o.state == kDone) continue;
+          if (o.state != kWarpBar || o.mask != m) all = false;
+        }
+        if (!all) continue;
+        for (int l = 0; l < 32; ++l)
+          if ((m >> l & 1u) && s.f[w0 + l].state == kWarpBar) s.f[w0 + l].state = kRun;
+        released = true;
+        break;  // one group per warp and round; the others are checked in the next round
       }
-      if (!(m >> (t - w0) & 1u)) die("a lane waits at a warp barrier whose mask excludes it");
-      if (!all) continue;
-      for (int l = 0; l < 32; ++l)
-        if ((m >> l & 1u) && s.f[w0 + l].state == kWarpBar) s.f[w0 + l].state = kRun;
-      released = true;
     }
     if (released) continue;
     if (at_block == nt - done) {
@@ -193,7 +203,17 @@ void run_kernel(dim3 grid, dim3 block, F f, A... args) {
     for (size_t t = old; t < s.f.size(); ++t) {
       void* p = mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
       if (p == MAP_FAILED) die("mmap of a fiber stack failed");
-      s.f[t].stack = static_cast<char*>(p);
+      Fiber& fb = s.f[t];
+      fb.stack = static_cast<char*>(p);
+      getcontext(&fb.ctx);
+      // stagger the stack tops: 256 KiB-aligned tops would all fall into the same cache sets
+      fb.ctx.uc_stack.ss_sp = fb.stack;
+      fb.ctx.uc_stack.ss_size = kStack - (t * 1088) % 65536;
+      fb.ctx.uc_link = nullptr;  // fibers never return
+      makecontext(&fb.ctx, fiber_entry, 0);
+      s.cur = int(t);
+      swapcontext(&s.creator, &fb.ctx);
+      s.cur = -1;
     }
   }
   for (int t = 0; t < nt; ++t)

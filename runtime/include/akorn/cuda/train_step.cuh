@@ -29,6 +29,7 @@ struct TrainStep<Spec, cuda::Backend> {
   cuda::DeviceArray<float> params, grads, ema, m, v, arena;
   cuda::DeviceArray<std::int64_t> t_dev;    // optimiser steps taken
   cuda::DeviceArray<double> gnorm_dev;      // norm before clipping
+  cuda::DeviceArray<float> loss_dev;        // the loss, kept past the backward pass
   std::vector<cuda::DeviceArray<unsigned char>> in_dev;  // one per input, [batch, ...]
   std::vector<cuda::DeviceArray<float>> out_dev;         // one per output, [batch, ...]
   M model;
@@ -47,6 +48,7 @@ struct TrainStep<Spec, cuda::Backend> {
         arena(M::arena_elems(c.batch)),
         t_dev(1),
         gnorm_dev(1),
+        loss_dev(1),
         model(params.data(), grads.data(), arena.data(), c.batch) {
     cuda::fill(m.data(), m.size(), 0.f);
     cuda::fill(v.data(), v.size(), 0.f);
@@ -101,6 +103,8 @@ struct TrainStep<Spec, cuda::Backend> {
     // seed / sample0 come from cuda::rng_state() (set before each launch), see rng_state.cuh
     model.train_forward_async(cfg.batch, Spec::template inputs_from<float>(ip.data()),
                               Spec::template outputs_from<float>(op.data()), 0, 0);
+    // The loss's arena slot lives only until the loss op: the backward pass reuses it.
+    cuda::copy(loss_dev.data(), model.loss(), 1);
     model.train_backward();
     if (cfg.clip > 0) cuda::clip_grad_norm(grads.data(), Spec::param_elems, cfg.clip, gnorm_dev.data());
     cuda::adam_step(params.data(), grads.data(), m.data(), v.data(), Spec::param_elems, t_dev.data(), cfg.lr, 0.9,
@@ -133,7 +137,7 @@ struct TrainStep<Spec, cuda::Backend> {
     for (int o = 0; o < Spec::num_outputs; ++o)
       if (outputs && outputs[o]) cuda::download(outputs[o], out_dev[o].data(), output_elems(o));
     float loss = 0.f;
-    cuda::download(&loss, model.loss(), 1);
+    cuda::download(&loss, loss_dev.data(), 1);
     double gn = 0.0;
     if (cfg.clip > 0) cuda::download(&gn, gnorm_dev.data(), 1);
     if (grad_norm) *grad_norm = gn;
