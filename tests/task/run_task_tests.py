@@ -233,7 +233,10 @@ for bad, frag in ((board[:80], "81"), (board[:40] + "x" + board[41:], "not a dig
     rc, _, err = run(model, "solve", "--weights", w, bad)
     check(rc == 1 and frag in err, f"solve rejects a malformed board ({err.strip()[:100]})")
 rc, _, err = run(model, "eval", "--weights", w, "--device", "cuda", "--limit", "5")
-check(rc == 1 and "cuda" in err.lower(), f"--device cuda without the CUDA backend is a clear error ({err.strip()[:120]})")
+check(rc == 1 and ("built without the CUDA backend" in err or "no CUDA device is available" in err),
+      f"--device cuda without a GPU or without the CUDA backend is a clear error ({err.strip()[:120]})")
+rc, _, err = run(model, "eval", "--weights", w, "--device", "tpu", "--limit", "5")
+check(rc == 1 and "--device must be auto, cpu or cuda" in err, f"--device tpu is refused ({err.strip()[:80]})")
 rc, _, err = run(model, "eval", "--weights", w, "--votes", "0")
 check(rc == 1 and "votes" in err, "a bad flag value is named")
 rc, out, err = run(model, "bench-ops", "--batch", "2", "--iters", "1")
