@@ -5,7 +5,8 @@
 //               (buffers private to an op keep the GPU's own contents, their layout may
 //               differ), so an error is pinned to the op that made it.
 //   train       10 training steps (forward, backward, clip, Adam, EMA) on the GPU against the
-//               CPU from the same start: the loss trajectories agree; then on the GPU alone:
+//               CPU: each step from the CPU's state (loss, gradient norm and update agree),
+//               and free-running from the same start (trajectories stay close); then on the GPU alone:
 //               stop after 5, reload the state into a fresh engine, continue -> bit-identical
 //               to 10 uninterrupted steps; CUDA-graph replay bit-identical to plain launches.
 //   train-short 2 steps (for compute-sanitizer runs).
@@ -221,6 +222,50 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
     run(g, 0, nsteps_total, a);
   }
   if (compare_cpu) {
+    // (1) Lock-step: every GPU step starts from the CPU's state (parameters, EMA, Adam), so
+    // each step's loss and update are compared on identical inputs: the GPU's arithmetic is
+    // checked step by step, forward, backward, clipping, Adam and EMA included.
+    {
+      TrainStep<Spec, CpuBackend> cpu(sc);
+      cpu.set_state(p0.data(), p0.data(), nullptr, nullptr, 0);
+      TrainStep<Spec, Backend> gpu(sc);
+      const size_t n = static_cast<size_t>(PE);
+      std::vector<float> P(n), E(n), Mv(n), V(n), Pg(n), Eg(n), Mg(n), Vg(n), Pc(n), Ec(n);
+      std::int64_t t = 0, tg = 0;
+      double worst_loss = 0, worst_upd = 0;
+      for (int s = 0; s < nsteps_total; ++s) {
+        cpu.get_state(P.data(), E.data(), Mv.data(), V.data(), &t);
+        gpu.set_state(P.data(), E.data(), Mv.data(), V.data(), t);
+        double gc = 0, gg = 0;
+        const float lc = cpu.step(batches[s].ptrs.data(), nullptr, seed_of(s), std::uint64_t(s) * B, &gc);
+        const float lg = gpu.step(batches[s].ptrs.data(), nullptr, seed_of(s), std::uint64_t(s) * B, &gg);
+        const double rel = std::fabs(double(lg) - lc) / std::max(1e-6, std::fabs(double(lc)));
+        // the update each side made from the same state; Adam maps a near-zero gradient to
+        // +-lr whatever its rounding, so elements may differ by up to 2 lr (sign flips)
+        std::int64_t tc = 0;
+        cpu.get_state(Pc.data(), Ec.data(), Mv.data(), V.data(), &tc);
+        gpu.get_state(Pg.data(), Eg.data(), Mg.data(), Vg.data(), &tg);
+        double upd = 0;
+        for (index_t i = 0; i < PE; ++i) upd = std::max(upd, double(std::fabs(Pg[i] - Pc[i])));
+        const double gnrel = std::fabs(gg - gc) / std::max(1e-12, gc);
+        std::printf("step %2d from the CPU's state: loss gpu %.7f cpu %.7f (relative %.2e), grad norm relative %.2e, "
+                    "max |update difference| %.2e\n", s + 1, double(lg), double(lc), rel, gnrel, upd);
+        // the gradient passes backward through T steps of a dynamical system, which
+        // amplifies rounding differences more than the forward loss: 4x the tolerance
+        worst_loss = std::max(worst_loss, std::max(rel, gnrel / 4));
+        worst_upd = std::max(worst_upd, upd);
+        if (tg != tc) {
+          std::printf("FAIL: step count gpu %lld cpu %lld\n", static_cast<long long>(tg), static_cast<long long>(tc));
+          ++failures;
+        }
+      }
+      std::printf("lock-step: worst relative loss (or grad-norm / 4) difference %.2e (tolerance %.1g), worst update difference "
+                  "%.2e (limit 2.5 lr = %.1e)\n", worst_loss, tol, worst_upd, 2.5 * sc.lr);
+      if (!(worst_loss <= tol)) ++failures;
+      if (!(worst_upd <= 2.5 * sc.lr)) ++failures;
+    }
+    // (2) Free-running: 10 steps each on its own. Sign flips of near-zero gradients (see
+    // above) make the two trajectories drift apart slowly; only a divergence fails.
     State c;
     TrainStep<Spec, CpuBackend> cpu(sc);
     cpu.set_state(p0.data(), p0.data(), nullptr, nullptr, 0);
@@ -229,8 +274,8 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
     for (int s = 0; s < nsteps_total; ++s) {
       const double rel = std::fabs(double(a.losses[s]) - c.losses[s]) / std::max(1e-6, std::fabs(double(c.losses[s])));
       worst = std::max(worst, rel);
-      std::printf("step %2d: loss gpu %.7f cpu %.7f (relative difference %.2e)\n", s + 1, double(a.losses[s]),
-                  double(c.losses[s]), rel);
+      std::printf("step %2d free-running: loss gpu %.7f cpu %.7f (relative difference %.2e)\n", s + 1,
+                  double(a.losses[s]), double(c.losses[s]), rel);
     }
     double pe = 0, ps = 0, ee = 0, es = 0;
     for (index_t i = 0; i < PE; ++i) {
@@ -239,11 +284,9 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
       ee = std::max(ee, double(std::fabs(a.e[i] - c.e[i])));
       es = std::max(es, double(std::fabs(c.e[i])));
     }
-    std::printf("loss trajectory: worst relative difference %.2e (tolerance %.1g); parameters %.2e, EMA %.2e of scale\n",
-                worst, tol, pe / ps, ee / es);
-    if (!(worst <= tol)) ++failures;
-    // Adam turns rounding-level gradient differences into lr-sized steps on near-zero
-    // gradients, so parameters may differ by a few lr (1e-3) after 10 steps; more is a bug.
+    std::printf("free-running trajectory: worst relative loss difference %.2e (limit 5e-2); parameters %.2e, EMA "
+                "%.2e of scale (limit 2e-2)\n", worst, pe / ps, ee / es);
+    if (!(worst <= 5e-2)) ++failures;
     if (!(pe <= 0.02 * ps) || !(ee <= 0.02 * es)) {
       std::printf("FAIL: parameters or EMA drift apart more than 2%% of their scale\n");
       ++failures;
@@ -335,7 +378,7 @@ int gpu_test_main(int argc, char** argv) {
       std::printf("%s has no loss: nothing to train\n", Spec::name);
       return 0;
     }
-    if (mode == "train") return test_train<Spec>(10, true, tf32 ? 5e-2 : 2e-3);
+    if (mode == "train") return test_train<Spec>(10, true, tf32 ? 2e-2 : 5e-4);
     return test_train<Spec>(2, false, 0.0);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: error: %s\n", Spec::name, e.what());
