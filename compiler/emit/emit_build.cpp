@@ -6,6 +6,16 @@
 
 namespace akornc {
 
+// kTraining: false in the inference-only program <model>-infer (AKORN_INFER_ONLY), whose
+// main.cpp and model_cuda.cu then compile no training code.
+static void emit_training_switch(Writer& w) {
+  w.line("#ifdef AKORN_INFER_ONLY  // <model>-infer: no training code");
+  w.line("constexpr bool kTraining = false;");
+  w.line("#else");
+  w.line("constexpr bool kTraining = true;");
+  w.line("#endif");
+}
+
 // Entry points of model_cuda.cu, named per model: "akorn_gen_<model>_cuda_<what>".
 static std::string cuda_hook(const Program& prog, const std::string& what) {
   return "akorn_gen_" + ident(prog.graph->model->name) + "_cuda_" + what;
@@ -19,12 +29,7 @@ std::string emit_main_cpp(const Program& prog) {
   w.line();
   w.line("#include \"model.hpp\"");
   w.line();
-  w.line("// AKORN_INFER_ONLY: the inference-only program <model>-infer (no training code)");
-  w.line("#ifdef AKORN_INFER_ONLY");
-  w.line("constexpr bool kTraining = false;");
-  w.line("#else");
-  w.line("constexpr bool kTraining = true;");
-  w.line("#endif");
+  emit_training_switch(w);
   w.line();
   w.line("#ifdef AKORN_WITH_CUDA");
   w.line("// model_cuda.cu: the same commands on the GPU (built with -DAKORN_CUDA=ON)");
@@ -55,11 +60,7 @@ std::string emit_model_cuda(const Program& prog) {
   w.line();
   w.line("#include \"model.hpp\"");
   w.line();
-  w.line("#ifdef AKORN_INFER_ONLY  // <model>-infer: no training code");
-  w.line("constexpr bool kTraining = false;");
-  w.line("#else");
-  w.line("constexpr bool kTraining = true;");
-  w.line("#endif");
+  emit_training_switch(w);
   w.line();
   w.line("int " + cuda_hook(prog, "devices") + "() { return akorn::cuda::device_count(); }");
   w.line();

@@ -8,8 +8,7 @@
 
 #include "model.hpp"
 
-// AKORN_INFER_ONLY: the inference-only program <model>-infer (no training code)
-#ifdef AKORN_INFER_ONLY
+#ifdef AKORN_INFER_ONLY  // <model>-infer: no training code
 constexpr bool kTraining = false;
 #else
 constexpr bool kTraining = true;
