@@ -235,6 +235,9 @@ for bad, frag in ((board[:80], "81"), (board[:40] + "x" + board[41:], "not a dig
 rc, _, err = run(model, "eval", "--weights", w, "--device", "cuda", "--limit", "5")
 check(rc == 1 and ("built without the CUDA backend" in err or "no CUDA device is available" in err),
       f"--device cuda without a GPU or without the CUDA backend is a clear error ({err.strip()[:120]})")
+for flag in ("--cuda-graph", "--tf32"):
+    rc, _, err = run(model, "bench-train", "--batch", "2", "--iters", "1", "--device", "cpu", flag, "maybe")
+    check(rc == 1 and f"{flag} takes yes or no, got 'maybe'" in err, f"{flag} maybe is refused ({err.strip()[:80]})")
 rc, _, err = run(model, "eval", "--weights", w, "--device", "tpu", "--limit", "5")
 check(rc == 1 and "--device must be auto, cpu or cuda" in err, f"--device tpu is refused ({err.strip()[:80]})")
 rc, _, err = run(model, "eval", "--weights", w, "--votes", "0")

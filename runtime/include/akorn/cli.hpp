@@ -42,6 +42,13 @@ struct Args {
                     it->second + "'");
     return v;
   }
+  // A yes/no flag: anything else is an error, never silently "no".
+  bool get_yes_no(const std::string& k, bool def) const {
+    auto it = opts.find(k);
+    if (it == opts.end()) return def;
+    AKORN_CHECK(it->second == "yes" || it->second == "no", "--" + k + " takes yes or no, got '" + it->second + "'");
+    return it->second == "yes";
+  }
 };
 
 inline Args parse_args(int argc, char** argv, const std::vector<std::string>& known) {
@@ -138,7 +145,7 @@ int cmd_bench_train(const Args& a) {
   std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
   StepConfig sc;
   sc.batch = N;
-  sc.cuda_graph = a.get("cuda-graph", "yes") == "yes";
+  sc.cuda_graph = a.get_yes_no("cuda-graph", true);
   TrainStep<Spec, Be> engine(sc);
   {
     std::vector<float> p(static_cast<size_t>(Spec::param_elems));
@@ -276,9 +283,9 @@ int cmd_train(const Args& a) {
   c.limit = a.get_int("limit", 0, 0, 100000000);
   c.max_steps = a.get_int("max-steps", 0, 0, 1L << 40);
   c.ckpt_every = a.get_int("ckpt-every", 0, 0, 1L << 40);
-  c.resume = a.get("resume", "no") == "yes";
-  c.quiet = a.get("quiet", "no") == "yes";
-  c.cuda_graph = a.get("cuda-graph", "yes") == "yes";
+  c.resume = a.get_yes_no("resume", false);
+  c.quiet = a.get_yes_no("quiet", false);
+  c.cuda_graph = a.get_yes_no("cuda-graph", true);
   sudoku::Trainer<Spec, Be> t(c);
   return t.run();
 }
@@ -324,7 +331,7 @@ int cmd_dump(const Args& a) {
   long limit = a.get_int("limit", 0, 0, 100000000);
   int batch = static_cast<int>(a.get_int("batch", 256, 1, 100000));
   std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
-  const bool overwrite = a.get("overwrite", "no") == "yes";
+  const bool overwrite = a.get_yes_no("overwrite", false);
   const std::string lpath = out + "/logits.npy", epath = out + "/energy.npy";
   AKORN_CHECK(overwrite || (!path_exists(lpath) && !path_exists(epath)),
               out + ": already has logits.npy or energy.npy (pass --overwrite yes to replace them)");
@@ -356,7 +363,7 @@ int cmd_import(const Args& a) {
     AKORN_CHECK(path_exists(map), "no --map given and " + map +
                                               " is not in the current directory: pass --map FILE (docs/IMPORT.md)");
   }
-  const bool overwrite = a.get("overwrite", "no") == "yes";
+  const bool overwrite = a.get_yes_no("overwrite", false);
   AKORN_CHECK(overwrite || !path_exists(out), out + ": exists (pass --overwrite yes to replace it)");
   std::vector<ImportMapLine> lines = read_import_map(map);
   SafeTensorsFile st = read_safetensors(from);
@@ -427,6 +434,11 @@ template <class Spec, class Be, bool kTraining = true>
 int run_on(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "help";
   try {
+    for (int i = 2; i + 1 < argc; ++i)
+      if (std::strcmp(argv[i], "--tf32") == 0) {
+        const std::string v = argv[i + 1];
+        AKORN_CHECK(v == "yes" || v == "no", "--tf32 takes yes or no, got '" + v + "'");
+      }
     if (cmd == "info") return cmd_info<Spec>(parse_args(argc, argv, {"batch"}));
     if constexpr (kTraining) {
       if (cmd == "bench-train")
