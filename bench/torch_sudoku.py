@@ -309,13 +309,14 @@ def bench(a):
         if dev.type == "cuda":
             torch.cuda.synchronize()
 
-    tf, tb, tt = [], [], []
+    # tc: process CPU time (all threads), steadier than wall time on a shared machine
+    tf, tb, tt, tc = [], [], [], []
     if a.mode == "train":
         model.train()
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         for it in range(a.warmup + a.iters):
             sync()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             opt.zero_grad(set_to_none=True)
             logits, _ = run(board, T=a.steps)
             loss = model.loss(logits, sol)
@@ -327,31 +328,31 @@ def bench(a):
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sync()
-            t3 = time.perf_counter()
+            t3, c3 = time.perf_counter(), time.process_time()
             if it >= a.warmup:
-                tf.append(t1 - t0); tb.append(t2 - t1); tt.append(t3 - t0)
+                tf.append(t1 - t0); tb.append(t2 - t1); tt.append(t3 - t0); tc.append(c3 - c0)
             if a.verbose:
                 print(f"  iter {it}: loss {loss.item():.4f} total {t3 - t0:.3f} s", file=sys.stderr)
-        f, b, t = (float(np.mean(v)) for v in (tf, tb, tt))
+        f, b, t, c = (float(np.mean(v)) for v in (tf, tb, tt, tc))
         print(f"torch sudoku C={a.C} batch={a.batch} T={a.steps} device={a.device}"
               f"{' compiled' if a.compile else ' eager'}{' tf32' if a.tf32 else ''}: {t:.4f} s/step "
-              f"(forward {f:.3g}, backward {b:.3g}) threads={torch.get_num_threads()} "
+              f"(forward {f:.3g}, backward {b:.3g}; process CPU {c:.4f} s/step) threads={torch.get_num_threads()} "
               f"torch={torch.__version__}")
     else:
         model.eval()
         with torch.no_grad():
             for it in range(a.warmup + a.iters):
                 sync()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 run(board, T=a.steps)
                 sync()
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), time.process_time()
                 if it >= a.warmup:
-                    tt.append(t1 - t0)
-        t = float(np.mean(tt))
+                    tt.append(t1 - t0); tc.append(c1 - c0)
+        t, c = float(np.mean(tt)), float(np.mean(tc))
         print(f"torch sudoku infer C={a.C} batch={a.batch} T={a.steps} device={a.device}"
               f"{' compiled' if a.compile else ' eager'}{' tf32' if a.tf32 else ''}: {t:.4f} s/forward "
-              f"({t / a.batch * 1e3:.2f} ms/board) threads={torch.get_num_threads()} "
+              f"({t / a.batch * 1e3:.2f} ms/board; process CPU {c:.4f} s/forward) threads={torch.get_num_threads()} "
               f"torch={torch.__version__}")
 
 

@@ -1,9 +1,12 @@
-# akorn_add_model(NAME <name> SPEC <spec.json> [GOLDEN <dir>] [GRAD_PROBES <k>] [RECOMPUTE] [SANITIZE])
+# akorn_add_model(NAME <name> SPEC <spec.json> [GOLDEN <dir> [GOLDEN_PATHS infer|train ...]]
+#                 [GRAD_PROBES <k>] [RECOMPUTE] [SANITIZE])
+# GOLDEN_PATHS: run only the golden cases of these paths (a --recompute build changes only
+# the training plan, so it runs the training-forward cases); default every case.
 # SANITIZE: also run its GPU tests under compute-sanitizer (memcheck, racecheck).
 # onnx2c-style: akornc compiles the spec at build time (add_custom_command), the generated
 # program and tests are built, and the generated tests are registered with CTest.
 function(akorn_add_model)
-  cmake_parse_arguments(M "RECOMPUTE;SANITIZE" "NAME;SPEC;GOLDEN;GRAD_PROBES" "" ${ARGN})
+  cmake_parse_arguments(M "RECOMPUTE;SANITIZE" "NAME;SPEC;GOLDEN;GRAD_PROBES" "GOLDEN_PATHS" ${ARGN})
   set(flags "")
   if(M_RECOMPUTE)
     set(flags --recompute)
@@ -29,7 +32,8 @@ function(akorn_add_model)
     target_link_libraries(${M_NAME}_gpu_tests PRIVATE akorn_runtime akorn_cuda)
     add_test(NAME ${M_NAME}.gpu_ops COMMAND ${M_NAME}_gpu_tests ops)
     add_test(NAME ${M_NAME}.gpu_train COMMAND ${M_NAME}_gpu_tests train)
-    set(gpu_tests ${M_NAME}.gpu_ops ${M_NAME}.gpu_train)
+    add_test(NAME ${M_NAME}.gpu_infer COMMAND ${M_NAME}_gpu_tests infer)
+    set(gpu_tests ${M_NAME}.gpu_ops ${M_NAME}.gpu_train ${M_NAME}.gpu_infer)
     if(M_SANITIZE)
       # compute-sanitizer over every kernel (ops) and a training step with its graph
       foreach(tool memcheck racecheck)
@@ -50,7 +54,7 @@ function(akorn_add_model)
   add_test(NAME ${M_NAME}.grad_ops COMMAND ${M_NAME}_tests grad-ops ${M_GRAD_PROBES})
   add_test(NAME ${M_NAME}.grad_model COMMAND ${M_NAME}_tests grad-model ${M_GRAD_PROBES})
   if(M_GOLDEN)
-    add_test(NAME ${M_NAME}.golden COMMAND ${M_NAME}_tests golden ${M_GOLDEN})
+    add_test(NAME ${M_NAME}.golden COMMAND ${M_NAME}_tests golden ${M_GOLDEN} ${M_GOLDEN_PATHS})
   endif()
   # Correctness checks on batches of 2: one thread each (threads only add overhead at this
   # size; CTest runs tests side by side). Thread-count independence is tested in runtime/.

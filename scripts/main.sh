@@ -6,6 +6,7 @@
 # - uses models/sudoku-small.akw when it exists, else trains sudoku-small briefly
 #   (AKORN_TRAIN_EPOCHS, default 3: a few minutes on 2 CPU cores);
 # - evaluates on the 1,000 in-distribution test boards and solves one board.
+# Any step that fails stops it with a non-zero exit status (set -e; solve: see below).
 # On the GPU when there is one: the CUDA backend is built whenever the CUDA toolkit is
 # installed (/usr/local/cuda, not installed by this script), and the model programs pick
 # the GPU when one is present (--device auto); otherwise everything runs on the CPU.
@@ -38,4 +39,17 @@ echo "== evaluating on data/sudoku/satnet-test.csv (T=16) =="
 echo "== solving the first test board =="
 BOARD=$(head -1 data/sudoku/satnet-test.csv | cut -d, -f1)
 echo "$BOARD"
-"$MODEL" solve --weights "$WEIGHTS" "$BOARD" || echo "(not solved: the model needs more training)"
+# solve exits 0 for a valid grid that keeps the givens, 3 for a grid that does not (an
+# answer, not a failure: the short run above solves few boards); anything else (an error,
+# a crash) stops the main job.
+rc=0
+"$MODEL" solve --weights "$WEIGHTS" "$BOARD" || rc=$?
+if [ "$rc" -eq 3 ]; then
+  echo "(not solved: the model needs more training)"
+elif [ "$rc" -gt 128 ]; then
+  echo "main.sh: error: $MODEL solve crashed (signal $((rc - 128)), exit status $rc)" >&2
+  exit "$rc"
+elif [ "$rc" -ne 0 ]; then
+  echo "main.sh: error: $MODEL solve failed with exit status $rc (its message is above)" >&2
+  exit "$rc"
+fi

@@ -12,7 +12,7 @@
 #                     (Debian: libopenblas-openmp-dev); -DAKORN_BLAS=builtin builds with
 #                     no BLAS library (runtime/include/akorn/gemm_builtin.hpp, slower)
 #   AKORN_CPU_ARCH    '' = the compiler's baseline (x86-64 / armv8-a): runs anywhere.
-#                     x86-64-v3 (AVX2 + FMA) trains ~20% faster (BENCHMARKS.md) and runs on
+#                     x86-64-v3 (AVX2 + FMA) trains faster (measured in BENCHMARKS.md) and runs on
 #                     desktop CPUs since 2013; set it with -DAKORN_CPU_ARCH=x86-64-v3
 #   AKORN_CUDA        OFF: no CUDA backend, no nvcc needed (ignored by trees without one)
 

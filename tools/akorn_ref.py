@@ -9,14 +9,16 @@ Module use:
     spec   = load_spec("models/sudoku-small.json")
     shapes = infer_shapes(spec)              # value name -> (dtype, per-sample shape)
     plist  = param_list(spec)                # [(name, shape), ...] in storage order
-    vals   = forward(spec, params, inputs, mode="eval", noise_seed=7, sample0=0)
+    vals   = forward(spec, params, inputs, mode="eval", noise_seed=7, sample0=0, steps=None)
              # dict: every model input and op output value (batch-leading), float64
              # (int32 for token inputs); "loss" when all training-only inputs are given.
+             # steps: T of every Kuramoto layer instead of the spec's (test-time extension).
+    u      = counter_uniform(seed, index, count)   # counter-based uniforms in (-1, 1)
 
 CLI:
     /usr/bin/python3 tools/akorn_ref.py SPEC --shapes
     /usr/bin/python3 tools/akorn_ref.py SPEC --params DIR --inputs DIR [--mode eval|train]
-        [--noise-seed S] [--sample0 K] [--out DIR] [--all-values]
+        [--noise-seed S] [--sample0 K] [--steps T] [--out DIR] [--all-values]
     (DIR/params/<name>.npy, DIR/inputs/<input>.npy as written by tools/make_golden.py;
      with --out the values are written as OUT/<value>.npy, float64.)
 
@@ -93,6 +95,14 @@ OPTION_DEFAULTS = {
 
 INPUT_DEFAULTS = {"dtype": "Float32", "training_only": False}
 
+# Fields of FlatBuffers type `float` (32-bit): a spec's 0.1 is the float32 nearest 0.1 (what
+# a binary .akorn file holds), so their values are rounded to float32 when read.
+FLOAT32_FIELDS = {
+    "KuramotoOptions": {"omega_init", "gamma"},
+    "GroupNormOptions": {"eps"},
+    "BatchNormOptions": {"eps", "momentum"},
+}
+
 
 class SpecError(Exception):
     pass
@@ -134,6 +144,8 @@ class Op:
                 raise SpecError(f"op {self.name!r}: required field {field!r} missing")
             else:
                 opts[field] = default
+            if field in FLOAT32_FIELDS.get(ot, ()):
+                opts[field] = float(np.float32(opts[field]))
         if given:
             raise SpecError(f"op {self.name!r}: unknown option fields {sorted(given)}")
         self.opt = opts
@@ -330,6 +342,18 @@ def op_params(op, in_shapes):
     return []
 
 
+def param_trainable(op, suffix):
+    """OPS.md: omega is trained iff omega_learned, gamma iff gamma_learned; BatchNorm's
+    running statistics are buffers (stored, never trained); everything else is trained."""
+    if op.kind == "Kuramoto" and suffix == "omega":
+        return bool(op.opt["omega_learned"])
+    if op.kind == "Kuramoto" and suffix == "gamma":
+        return bool(op.opt["gamma_learned"])
+    if op.kind == "BatchNorm" and suffix in ("running_mean", "running_var"):
+        return False
+    return True
+
+
 def param_list(spec, with_roles=False):
     """[(full name '<op>.<param>', shape)] in storage order (op order, then OPS.md order)."""
     shapes = infer_shapes(spec)
@@ -398,6 +422,17 @@ def noise(seed, stream, sample, count):
     r = [math.sqrt(-2.0 * math.log(a_)) * math.cos(2.0 * math.pi * b_)
          for a_, b_ in zip(u1.tolist(), u2.tolist())]
     return np.array(r, dtype=np.float64)
+
+
+def counter_uniform(seed, index, count):
+    """Uniforms for elements 0..count-1 of tensor `index`: r = (2k + 1 - 2^24) / 2^24 in (-1, 1)
+    with k = splitmix64(base + e) >> 40, base = noise_base(seed, index, 0) (the noise's
+    counter scheme with stream = index). Every r is a multiple of 2^-24, so centre + half * r
+    is exact in float64 for float32 centre and half: C++ gets the same value bit for bit."""
+    base = np.uint64(noise_base(seed, index, 0))
+    with np.errstate(over="ignore"):
+        k = _splitmix64_np(base + np.arange(count, dtype=np.uint64)) >> np.uint64(40)
+    return (2.0 * k.astype(np.float64) + 1.0 - 2.0 ** 24) * 2.0 ** -24
 
 
 def noise_scalar(seed, stream, sample, element):
@@ -511,8 +546,9 @@ def fc_J(x, w, b):
     return yf.reshape(N, C, P).transpose(0, 2, 1).reshape(N, H, W, C)
 
 
-def kuramoto(x0, c, o, prm, return_traj=False):
-    """o: options dict; prm: dict suffix -> array. Returns (x_T, energy [N, T+1])."""
+def kuramoto(x0, c, o, prm, return_traj=False, steps=None):
+    """o: options dict; prm: dict suffix -> array. Returns (x_T, energy [N, T+1]).
+    steps: T instead of o["steps"] (spec §5 test-time extension; None or 0 = as trained)."""
     n = o["n"]
     N, H, W, C = x0.shape
     if o["stimulus_norm"] == "GroupNorm":
@@ -530,7 +566,7 @@ def kuramoto(x0, c, o, prm, return_traj=False):
     else:
         J = lambda x: fc_J(x, prm["J.weight"], prm["J.bias"])
     gamma = float(np.asarray(prm["gamma"]).reshape(-1)[0])
-    T = o["steps"]
+    T = steps or o["steps"]
     E = np.zeros((N, T + 1))
     x = normalize_osc(x0, n)
     traj = [x]
@@ -581,7 +617,7 @@ def cross_entropy(logits, targets, offset):
 # ----------------------------------------------------------------------------------------
 # Forward
 # ----------------------------------------------------------------------------------------
-def forward(spec, params, inputs, mode="eval", noise_seed=0, sample0=0, extras=None):
+def forward(spec, params, inputs, mode="eval", noise_seed=0, sample0=0, extras=None, steps=None):
     """Run the spec on a batch.
 
     params: dict full name -> array (any float dtype; used as float64).
@@ -589,6 +625,8 @@ def forward(spec, params, inputs, mode="eval", noise_seed=0, sample0=0, extras=N
     mode:   'eval' (BatchNorm uses running stats) or 'train' (batch statistics).
     extras: optional dict; receives '<bn op>.running_mean.updated' / '.running_var.updated'
             in train mode.
+    steps:  T of every Kuramoto layer instead of the spec's (None or 0 = as trained); their
+            energy outputs then have steps+1 values per sample.
     Returns dict of every available value (inputs + op outputs); ops whose inputs are
     missing (training-only inputs not given) are skipped.
     """
@@ -639,7 +677,7 @@ def forward(spec, params, inputs, mode="eval", noise_seed=0, sample0=0, extras=N
             else:
                 outs = [nz]
         elif k == "Kuramoto":
-            xT, E = kuramoto(ins[0], ins[1], o, prm)
+            xT, E = kuramoto(ins[0], ins[1], o, prm, steps=steps)
             outs = [xT, E][: len(op.outputs)]
         elif k == "ReadOutConv":
             outs = [readout_conv(ins[0], prm["weight"], prm["conv_bias"], prm["bias"], o["n_out"], _pad(o))]
@@ -677,7 +715,9 @@ def forward(spec, params, inputs, mode="eval", noise_seed=0, sample0=0, extras=N
             raise SpecError(k)
         for name, v in zip(op.outputs, outs):
             vals[name] = v
-            if k != "CrossEntropyLoss":
+            if k == "Kuramoto" and steps and name != op.outputs[0]:
+                assert v.shape == (v.shape[0], steps + 1), (name, v.shape)
+            elif k != "CrossEntropyLoss":
                 exp = [v.shape[0]] + shapes[name][1]
                 assert list(v.shape) == exp, (name, v.shape, exp)
     return vals
@@ -702,6 +742,7 @@ def main(argv=None):
     ap.add_argument("--mode", choices=["eval", "train"], default="eval")
     ap.add_argument("--noise-seed", type=int, default=0)
     ap.add_argument("--sample0", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=0, help="T of every Kuramoto layer (0 = as in the spec)")
     ap.add_argument("--out", help="write <value>.npy (float64) here")
     ap.add_argument("--all-values", action="store_true", help="with --out: every value, not only outputs+loss")
     a = ap.parse_args(argv)
@@ -716,7 +757,7 @@ def main(argv=None):
             return 0
     params = load_npy_dir(a.params)
     inputs = load_npy_dir(a.inputs)
-    vals = forward(spec, params, inputs, a.mode, a.noise_seed, a.sample0)
+    vals = forward(spec, params, inputs, a.mode, a.noise_seed, a.sample0, steps=a.steps)
     losses = [v for op in spec.ops if op.kind == "CrossEntropyLoss" for v in op.outputs]
     want = list(vals) if a.all_values else spec.outputs + [v for v in losses if v not in spec.outputs]
     for name in want:

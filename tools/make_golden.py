@@ -2,20 +2,41 @@
 """Write golden test data for an akorn spec with the independent NumPy reference.
 
     /usr/bin/python3 tools/make_golden.py SPEC OUTDIR --batch N --seed S
-        [--mode eval|train] [--all-values] [--sample0 K]
+        [--noise-seed K] [--sample0 K] [--params files|counter]
+        [--case NAME:PATH[:STEPS][@V1,V2,...]]... [--values V1,V2,...]
 
-OUTDIR/params/<op>.<param>.npy   every parameter, float32, in OPS.md layouts
+OUTDIR/golden.json               metadata (what the C++ harness reads: spec_sha256, batch,
+                                 noise_seed, sample0, cases, param_source, param_names,
+                                 param_trainable, and for counter parameters param_seed /
+                                 param_centre / param_half)
+OUTDIR/params/<op>.<param>.npy   every parameter, float32, in OPS.md layouts (--params files)
 OUTDIR/inputs/<input>.npy        int32 tokens / float32 features, [N, ...]
-OUTDIR/expected/<value>.npy      float64 reference: spec outputs, the loss (CrossEntropyLoss
-                                 outputs, when all training-only inputs exist) and, with
-                                 --all-values, every op output value (plus, in train mode,
-                                 '<bn>.running_mean.updated' / '.running_var.updated')
-OUTDIR/golden.json               metadata
+OUTDIR/<case>/case.json          the case: path infer|train, steps
+OUTDIR/<case>/<value>.npy        float64 reference values of that case
 
-Random draws: parameters from np.random.default_rng([seed, 0]) in storage order
-(tools/akorn_ref.param_list); inputs from np.random.default_rng([seed, 1]).  The oscillator
-noise uses noise seed = --seed and sample index = sample0 + row (OPS.md "Deterministic noise").
-The reference is computed from the float32-rounded parameters and inputs exactly as saved.
+A case runs one forward path of the compiled model:
+  NAME:infer[:STEPS]  the inference path (Model::infer; BatchNorm uses the running statistics;
+                      training-only inputs not fed), with STEPS Kuramoto steps instead of the
+                      trained T when given (test-time extension);
+  NAME:train          the training forward (batch statistics), loss included; BatchNorm's
+                      updated running statistics as <bn>.running_mean.updated.npy /
+                      <bn>.running_var.updated.npy (unbiased variance).
+Default cases: eval:infer and train:train. Every value the path computes is written, or
+only those named after the case's @ or by --values. The harness fails on a file that
+nothing compares.
+
+Parameters:
+  files:   drawn from np.random.default_rng([seed, 0]) in storage order and stored in params/.
+  counter: not stored; parameter i (storage order), element e is
+           float32(centre_i + half_i * r),  r = (2k + 1 - 2^24) / 2^24,
+           k = splitmix64(noise_base(seed, i, 0) + e) >> 40       (akorn_ref.counter_uniform)
+           with centre_i / half_i (float32 values) listed in golden.json. Exact in float64,
+           so the C++ harness computes the same float32 values (for the paper model: 2.9M
+           parameters, 11 MB, that need not be committed).
+Inputs from np.random.default_rng([seed, 1]) (Sudoku boards: the first rows of the bundled
+satnet-test.csv). The oscillator noise uses --noise-seed (default: --seed) and sample index
+sample0 + row (OPS.md "Deterministic noise"). The reference runs on the float32-rounded
+parameters and inputs exactly as the C++ sees them.
 """
 import argparse
 import hashlib
@@ -23,6 +44,7 @@ import json
 import math
 import os
 import shlex
+import shutil
 import sys
 
 import numpy as np
@@ -32,6 +54,17 @@ import akorn_ref as ref  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUDOKU_CSV = os.path.join(REPO, "data", "sudoku", "satnet-test.csv")  # the bundled copy
+
+PARAM_INIT_NOTE = {
+    "conv/linear/attention weights and biases": "U(-1/sqrt(fan_in), 1/sqrt(fan_in))",
+    "embedding": "N(0,1)",
+    "J.gta": "rotation init (spec 3) + N(0, 0.1)",
+    "omega": "omega_init/sqrt(2) * (1 + U(-0.3, 0.3)) per entry",
+    "gamma": "gamma (x 0.9 if gamma_learned)",
+    "norm weight / cnorm.scale": "1 + U(-0.2, 0.2)",
+    "norm bias / cnorm.bias / ReadOutConv bias": "U(-0.1, 0.1)",
+    "BatchNorm running_mean / running_var": "U(-0.1, 0.1) / 1 + U(0, 0.5)",
+}
 
 
 def init_params(spec, rng):
@@ -62,6 +95,54 @@ def init_params(spec, rng):
         else:
             raise ValueError(f"no init rule for {name} ({role})")
         params[name] = np.ascontiguousarray(np.asarray(v, dtype="<f4").reshape(shape))
+    return params
+
+
+COUNTER_NOTE = {
+    "conv/linear/attention weights and biases": "centre 0, half 1/sqrt(fan_in)",
+    "embedding": "centre 0, half 1.5",
+    "J.gta": "centre 0, half 1 (not a rotation: a transposed M changes the numbers)",
+    "omega": "centre omega_init/sqrt(2), half 0.3 * centre",
+    "gamma": "centre gamma (x 0.9 if gamma_learned), half 0",
+    "norm weight / cnorm.scale": "centre 1, half 0.2",
+    "norm bias / cnorm.bias / ReadOutConv bias": "centre 0, half 0.1",
+    "BatchNorm running_mean / running_var": "centre 0, half 0.1 / centre 1.25, half 0.25",
+}
+
+
+def counter_rule(spec):
+    """[(name, shape, centre, half)] in storage order; centre and half are float32 values."""
+    out = []
+    for name, shape, role, op in ref.param_list(spec, with_roles=True):
+        o = op.opt
+        if isinstance(role, tuple) and role[0] == "fan":
+            c, h = 0.0, 1.0 / math.sqrt(role[1])
+        elif role == "embedding":
+            c, h = 0.0, 1.5
+        elif role == "gta":
+            c, h = 0.0, 1.0
+        elif role == "omega":
+            c = o["omega_init"] / math.sqrt(2.0)
+            h = 0.3 * abs(c)
+        elif role == "gamma":
+            c, h = o["gamma"] * (0.9 if o["gamma_learned"] else 1.0), 0.0
+        elif role == "norm_weight":
+            c, h = 1.0, 0.2
+        elif role in ("norm_bias", "running_mean"):
+            c, h = 0.0, 0.1
+        elif role == "running_var":
+            c, h = 1.25, 0.25
+        else:
+            raise ValueError(f"no counter rule for {name} ({role})")
+        out.append((name, shape, float(np.float32(c)), float(np.float32(h))))
+    return out
+
+
+def counter_params(spec, seed):
+    params = {}
+    for i, (name, shape, c, h) in enumerate(counter_rule(spec)):
+        r = ref.counter_uniform(seed, i, int(np.prod(shape)))
+        params[name] = np.ascontiguousarray((c + h * r).astype("<f4").reshape(shape))
     return params
 
 
@@ -120,51 +201,90 @@ def make_inputs(spec, batch, rng):
     return inputs, how
 
 
+def parse_case(text):
+    text, _, only = text.partition("@")
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or parts[1] not in ("infer", "train") or not parts[0]:
+        raise SystemExit(f"--case {text!r}: expected NAME:infer[:STEPS] or NAME:train")
+    steps = int(parts[2]) if len(parts) == 3 else 0
+    if parts[1] == "train" and steps:
+        raise SystemExit(f"--case {text!r}: the training forward always runs the trained T")
+    return {"case": parts[0], "path": parts[1], "mode": "eval" if parts[1] == "infer" else "train",
+            "steps": steps, "only": [v for v in only.split(",") if v] or None}
+
+
+def case_values(spec, params, inputs, case, noise_seed, sample0):
+    """Every value the case's path computes (op outputs), plus updated BatchNorm statistics."""
+    train_only = {i["name"] for i in spec.inputs if i["training_only"]}
+    feed = inputs if case["path"] == "train" else {k: v for k, v in inputs.items() if k not in train_only}
+    extras = {}
+    vals = ref.forward(spec, params, feed, mode=case["mode"], noise_seed=noise_seed, sample0=sample0,
+                       extras=extras, steps=case["steps"] or None)
+    input_names = {i["name"] for i in spec.inputs}
+    out = {k: v for k, v in vals.items() if k not in input_names}
+    out.update(extras)
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("spec")
     ap.add_argument("outdir")
     ap.add_argument("--batch", type=int, required=True)
     ap.add_argument("--seed", type=int, required=True)
-    ap.add_argument("--mode", choices=["eval", "train"], default="eval")
-    ap.add_argument("--all-values", action="store_true")
+    ap.add_argument("--noise-seed", type=int, default=None, help="default: --seed")
     ap.add_argument("--sample0", type=int, default=0)
+    ap.add_argument("--params", choices=["files", "counter"], default="files")
+    ap.add_argument("--case", action="append", default=None,
+                    help="NAME:infer[:STEPS] or NAME:train, optionally @V1,V2 (only these values)")
+    ap.add_argument("--values", default=None, help="comma-separated value names to write (default: all)")
     a = ap.parse_args(argv)
+    noise_seed = a.seed if a.noise_seed is None else a.noise_seed
+    cases = [parse_case(c) for c in (a.case or ["eval:infer", "train:train"])]
+    if len({c["case"] for c in cases}) != len(cases):
+        raise SystemExit("case names must differ")
+    wanted = None if a.values is None else [v for v in a.values.split(",") if v]
 
     spec = ref.load_spec(a.spec)
     with open(a.spec, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
-    params = init_params(spec, np.random.default_rng([a.seed, 0]))
+    if a.params == "files":
+        params = init_params(spec, np.random.default_rng([a.seed, 0]))
+    else:
+        params = counter_params(spec, a.seed)
     inputs, input_how = make_inputs(spec, a.batch, np.random.default_rng([a.seed, 1]))
 
-    extras = {}
-    vals = ref.forward(spec, params, inputs, mode=a.mode, noise_seed=a.seed, sample0=a.sample0,
-                       extras=extras)
-
-    loss_names = [v for op in spec.ops if op.kind == "CrossEntropyLoss" for v in op.outputs]
-    input_names = {i["name"] for i in spec.inputs}
-    want = list(spec.outputs) + [n for n in loss_names if n in vals and n not in spec.outputs]
-    if a.all_values:
-        want += [n for n in vals if n not in input_names and n not in want]
-
+    # a clean directory: stale files from an earlier layout would fail the harness
+    if os.path.isdir(a.outdir):
+        shutil.rmtree(a.outdir)
     files = []
-    for sub in ("params", "inputs", "expected"):
-        os.makedirs(os.path.join(a.outdir, sub), exist_ok=True)
 
-    def save(sub, name, arr):
-        rel = f"{sub}/{name}.npy"
-        np.save(os.path.join(a.outdir, rel), np.ascontiguousarray(arr))
+    def save(rel, arr):
+        path = os.path.join(a.outdir, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        np.save(path, np.ascontiguousarray(arr))
         files.append({"file": rel, "dtype": np.asarray(arr).dtype.str, "shape": list(np.shape(arr))})
 
-    for name, _ in ref.param_list(spec):
-        save("params", name, params[name])
+    if a.params == "files":
+        for name, _ in ref.param_list(spec):
+            save(f"params/{name}.npy", params[name])
     for name, arr in inputs.items():
-        save("inputs", name, arr)
-    for name in want:
-        save("expected", name, vals[name].astype("<f8"))
-    if a.all_values and a.mode == "train":
-        for name, arr in extras.items():
-            save("expected", name, arr.astype("<f8"))
+        save(f"inputs/{name}.npy", arr)
+    summary = []
+    for c in cases:
+        vals = case_values(spec, params, inputs, c, noise_seed, a.sample0)
+        pick = c.pop("only") or wanted
+        names = list(vals) if pick is None else [v for v in pick if v in vals]
+        if not names:
+            raise SystemExit(f"case {c['case']}: none of --values is computed on the {c['path']} path")
+        for name in names:
+            save(f"{c['case']}/{name}.npy", vals[name].astype("<f8"))
+            summary.append(f"{c['case']:10s} {name:28s} {str(vals[name].shape):18s} "
+                           f"absmax={np.max(np.abs(vals[name])):.4e}")
+        os.makedirs(os.path.join(a.outdir, c["case"]), exist_ok=True)
+        with open(os.path.join(a.outdir, c["case"], "case.json"), "w") as f:
+            json.dump(dict(c, values=names), f, indent=2)
+            f.write("\n")
 
     try:
         spec_rel = os.path.relpath(os.path.abspath(a.spec), REPO)
@@ -172,11 +292,19 @@ def main(argv=None):
     except ValueError:
         spec_rel, out_rel = a.spec, a.outdir
     cmd = ["/usr/bin/python3", "tools/make_golden.py", spec_rel, out_rel, "--batch", str(a.batch),
-           "--seed", str(a.seed), "--mode", a.mode]
-    if a.all_values:
-        cmd.append("--all-values")
+           "--seed", str(a.seed)]
+    if a.noise_seed is not None:
+        cmd += ["--noise-seed", str(a.noise_seed)]
     if a.sample0:
         cmd += ["--sample0", str(a.sample0)]
+    if a.params != "files":
+        cmd += ["--params", a.params]
+    for c in (a.case or []):
+        cmd += ["--case", c]
+    if a.values is not None:
+        cmd += ["--values", a.values]
+    # The C++ harness (runtime/include/akorn/testing.hpp) finds fields by key: keep every key
+    # it reads unique in this file.
     meta = {
         "generator": "tools/make_golden.py (independent NumPy reference tools/akorn_ref.py, float64)",
         "spec": spec_rel,
@@ -184,40 +312,40 @@ def main(argv=None):
         "model": spec.name,
         "batch": a.batch,
         "seed": a.seed,
-        "noise_seed": a.seed,
+        "noise_seed": noise_seed,
         "sample0": a.sample0,
-        "mode": a.mode,
-        "mode_note": ("train: BatchNorm normalises with batch statistics over N*H*W (biased "
-                      "variance), as in the training/gradient checks; the updated running stats "
-                      "are in expected/<bn>.running_*.updated.npy (unbiased variance)"
-                      if a.mode == "train" else
-                      "eval: BatchNorm uses the running statistics from params/"),
-        "param_rng": f"numpy default_rng([{a.seed}, 0]), drawn in parameter storage order",
+        "cases": [c["case"] for c in cases],
+        "case_paths": {c["case"]: (c["path"] + (f", steps {c['steps']}" if c["steps"] else "")) for c in cases},
+        "param_source": a.params,
+        # storage order, and which parameters training updates (OPS.md), checked by the harness
+        "param_names": [n for n, _ in ref.param_list(spec)],
+        "param_trainable": [ref.param_trainable(op, n[len(op.name) + 1:])
+                            for n, _, _, op in ref.param_list(spec, with_roles=True)],
+    }
+    if a.params == "files":
+        meta["param_rng"] = f"numpy default_rng([{a.seed}, 0]), drawn in parameter storage order"
+        meta["param_init"] = PARAM_INIT_NOTE
+    else:
+        rule = counter_rule(spec)
+        meta["param_seed"] = a.seed
+        meta["param_rule"] = ("parameter i (storage order), element e: float32(centre_i + half_i * r), "
+                              "r = (2k + 1 - 2^24) / 2^24, k = splitmix64(noise_base(param_seed, i, 0) + e) >> 40")
+        meta["param_rule_roles"] = COUNTER_NOTE
+        meta["param_centre"] = [c for _, _, c, _ in rule]
+        meta["param_half"] = [h for _, _, _, h in rule]
+    meta.update({
         "input_rng": f"numpy default_rng([{a.seed}, 1])",
         "inputs": input_how,
-        "param_init": {
-            "conv/linear/attention weights and biases": "U(-1/sqrt(fan_in), 1/sqrt(fan_in))",
-            "embedding": "N(0,1)",
-            "J.gta": "rotation init (spec 3) + N(0, 0.1)",
-            "omega": "omega_init/sqrt(2) * (1 + U(-0.3, 0.3)) per entry",
-            "gamma": "gamma (x 0.9 if gamma_learned)",
-            "norm weight / cnorm.scale": "1 + U(-0.2, 0.2)",
-            "norm bias / cnorm.bias / ReadOutConv bias": "U(-0.1, 0.1)",
-            "BatchNorm running_mean / running_var": "U(-0.1, 0.1) / 1 + U(0, 0.5)",
-        },
         "noise_rounding": "noise computed in float64 per OPS.md, rounded to float32, then used in float64",
         "tolerance_hint": "compare float32 C++ against these float64 values with rtol/atol ~1e-4 "
                           "(Kuramoto steps amplify float32 rounding)",
-        "outputs": want,
         "files": files,
         "command": " ".join(shlex.quote(c) for c in cmd),
-    }
+    })
     with open(os.path.join(a.outdir, "golden.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
-    for name in want:
-        v = vals[name]
-        print(f"{name:14s} {str(v.shape):18s} absmax={np.max(np.abs(v)):.4e}")
+    print("\n".join(summary))
     return 0
 
 

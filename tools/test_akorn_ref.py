@@ -6,7 +6,8 @@
 Cross-checks the vectorised ops against naive loop implementations written here from
 docs/OPS.md, checks the deterministic noise against a second from-scratch implementation
 (and writes tests/golden/noise_vectors.json), runs sanity checks on the models, and
-re-verifies the committed golden files (tests/golden/*/) against a fresh forward pass.
+re-verifies the committed golden files (tests/golden/*/: parameters, inputs and every case)
+against a fresh forward pass.
 """
 import json
 import math
@@ -334,8 +335,9 @@ def test_omega_norm(rng):
         vals = [xb[n, i, j, c] for n in range(5) for i in range(3) for j in range(2)]
         mu = sum(vals) / 30
         var = sum((v - mu) ** 2 for v in vals) / 30
-        rm[c] = 0.8 * bp["bn.running_mean"][c] + 0.2 * mu
-        rv[c] = 0.8 * bp["bn.running_var"][c] + 0.2 * var * 30 / 29
+        m = float(np.float32(0.2))  # a schema float: the spec's 0.2 is float32
+        rm[c] = (1 - m) * bp["bn.running_mean"][c] + m * mu
+        rv[c] = (1 - m) * bp["bn.running_var"][c] + m * var * 30 / 29
         yt[..., c] = (xb[..., c] - mu) / math.sqrt(var + 1e-5) * bp["bn.weight"][c] + bp["bn.bias"][c]
         ye[..., c] = ((xb[..., c] - bp["bn.running_mean"][c]) / math.sqrt(bp["bn.running_var"][c] + 1e-5)
                       * bp["bn.weight"][c] + bp["bn.bias"][c])
@@ -436,25 +438,77 @@ def test_noise():
         f.write("\n")
 
 
+def test_counter_and_steps(rng):
+    print("counter-based parameters, steps override")
+    # counter_uniform against a from-scratch loop (Python ints, explicit % 2**64)
+    M = 2 ** 64
+
+    def sm(z):
+        z = (z + 0x9E3779B97F4A7C15) % M
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % M
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % M
+        return z ^ (z >> 31)
+
+    for seed, idx in [(2025, 0), (2025, 17), (0xDEADBEEF, 3)]:
+        base = sm((sm(seed ^ ((idx * 0xD1B54A32D192ED03) % M)) + 0) % M)
+        want = [(2 * (sm((base + e) % M) >> 40) + 1 - 2 ** 24) / 2 ** 24 for e in range(50)]
+        got = ref.counter_uniform(seed, idx, 50)
+        check(f"counter_uniform seed={seed} index={idx} == loop", list(got) == want)
+    big = ref.counter_uniform(7, 1, 100000)
+    check("counter_uniform in (-1, 1), mean ~0", big.min() > -1 and big.max() < 1 and abs(big.mean()) < 0.01,
+          f"(min {big.min():.6f} max {big.max():.6f} mean {big.mean():.5f})")
+    # centre + half * r is exact in float64 (so C++ gets the same float32, fused or not)
+    import make_golden as mg
+    spec = ref.load_spec(os.path.join(REPO, "models", "sudoku.json"))
+    exact = True
+    for i, (name, shape, c, h) in enumerate(mg.counter_rule(spec)):
+        r = ref.counter_uniform(2025, i, min(1000, int(np.prod(shape))))
+        v = c + h * r
+        exact = exact and all(math.fsum([c, h * x, -y]) == 0.0 and h * x == float(np.longdouble(h) * np.longdouble(x))
+                              for x, y in zip(r.tolist(), v.tolist()))
+    check("counter parameters: centre + half * r exact in float64", exact)
+    # T override: the layer run at steps=5 equals the naive loop at T=5
+    N, H, W, C = 2, 3, 3, 4
+    x0, c = rng.normal(size=(N, H, W, C)), rng.normal(size=(N, H, W, C))
+    o = dict(n=2, steps=2, connectivity="Conv", kernel_size=3, omega="Global", project=True,
+             stimulus_norm="None", heads=1, gta=False)
+    prm = {"gamma": np.array([0.8]), "omega": np.array([0.3, 0.4]),
+           "J.weight": 0.3 * rng.normal(size=(C, C, 3, 3)), "J.bias": 0.3 * rng.normal(size=C)}
+    Jf = lambda x: naive_conv(x, prm["J.weight"], prm["J.bias"], 1, 1)
+    xT, E = ref.kuramoto(x0, c, o, prm, steps=5)
+    xN, EN = naive_kuramoto(x0, c, dict(o, steps=5), prm, Jf)
+    close("K-layer steps=5 overrides T=2 (x_T)", xT, xN, 1e-9)
+    close("K-layer steps=5 overrides T=2 (energy [N, 6])", E, EN, 1e-9)
+
+
+def golden_dirs():
+    gdir = os.path.join(REPO, "tests", "golden")
+    return sorted(d for d in os.listdir(gdir) if os.path.isfile(os.path.join(gdir, d, "golden.json")))
+
+
 def test_models():
     print("model sanity + golden files")
+    import hashlib
     import make_golden as mg
-    for spec_rel, batch, seed, mode, ename in [("models/sudoku-small.json", 4, 7, "eval", "energy"),
-                                               ("tests/fixtures/conv-two-block.json", 3, 11, "train", "energy1")]:
+    for spec_rel, batch, seed, ename in [("models/sudoku-small.json", 4, 7, "energy"),
+                                         ("tests/fixtures/conv-two-block.json", 3, 11, "energy1")]:
         spec = ref.load_spec(os.path.join(REPO, spec_rel))
         params = mg.init_params(spec, np.random.default_rng([seed, 0]))
         inputs, _ = mg.make_inputs(spec, batch, np.random.default_rng([seed, 1]))
-        vals = ref.forward(spec, params, inputs, mode, seed, 0)
-        for op in spec.ops:
-            if op.kind == "Kuramoto":
-                xT = vals[op.outputs[0]]
-                nr = np.linalg.norm(xT.reshape(-1, op.opt["n"]), axis=1)
-                check(f"{spec.name}: {op.outputs[0]} unit oscillators", np.allclose(nr, 1, atol=1e-12))
-        E = vals[ename]
-        check(f"{spec.name}: energies finite, E[0]=0", np.all(np.isfinite(E)) and np.all(E[:, 0] == 0))
-        L = float(vals["loss"][0])
-        check(f"{spec.name}: loss finite", math.isfinite(L), f"({L:.5f})")
+        for mode in ("eval", "train"):
+            vals = ref.forward(spec, params, inputs, mode, seed, 0)
+            for op in spec.ops:
+                if op.kind == "Kuramoto":
+                    xT = vals[op.outputs[0]]
+                    nr = np.linalg.norm(xT.reshape(-1, op.opt["n"]), axis=1)
+                    check(f"{spec.name} {mode}: {op.outputs[0]} unit oscillators", np.allclose(nr, 1, atol=1e-12))
+            E = vals[ename]
+            check(f"{spec.name} {mode}: energies finite, E[0]=0", np.all(np.isfinite(E)) and np.all(E[:, 0] == 0))
+            L = float(vals["loss"][0])
+            check(f"{spec.name} {mode}: loss finite", math.isfinite(L), f"({L:.5f})")
+        vals = ref.forward(spec, params, inputs, "eval", seed, 0)
         if spec.name == "sudoku-small":
+            L = float(vals["loss"][0])
             check("sudoku-small: loss near log(9) with random weights", abs(L - math.log(9)) < 0.2,
                   f"({L:.5f} vs {math.log(9):.5f})")
             # the noise convention in x0: blank cells get noise(seed, op index 1, row, p*C + ch)
@@ -467,39 +521,48 @@ def test_models():
                   np.array_equal(x0[board != 0], vals["c"][board != 0]))
         # batch independence: the last sample alone (sample0 = batch-1) gives the same outputs
         one = {k: v[-1:] for k, v in inputs.items()}
-        if mode == "eval":
-            v1 = ref.forward(spec, params, one, mode, seed, batch - 1)
-            close(f"{spec.name}: batch independence (sample0)", v1["logits"], vals["logits"][-1:], 1e-12)
-        # golden files on disk
-        gdir = os.path.join(REPO, "tests", "golden", os.path.basename(spec_rel)[:-5])
-        if not os.path.isdir(gdir):
-            check(f"{gdir} exists", False)
-            continue
+        v1 = ref.forward(spec, params, one, "eval", seed, batch - 1)
+        close(f"{spec.name}: batch independence (sample0)", v1["logits"], vals["logits"][-1:], 1e-12)
+
+    # every golden directory: metadata, parameters and each case reproduce
+    for d in golden_dirs():
+        gdir = os.path.join(REPO, "tests", "golden", d)
         meta = json.load(open(os.path.join(gdir, "golden.json")))
-        import hashlib
-        sha = hashlib.sha256(open(os.path.join(REPO, spec_rel), "rb").read()).hexdigest()
-        check(f"{spec.name}: golden spec sha256 matches", meta["spec_sha256"] == sha)
-        gp = ref.load_npy_dir(os.path.join(gdir, "params"))
+        spec = ref.load_spec(os.path.join(REPO, meta["spec"]))
+        sha = hashlib.sha256(open(os.path.join(REPO, meta["spec"]), "rb").read()).hexdigest()
+        check(f"{d}: golden spec sha256 matches {meta['spec']}", meta["spec_sha256"] == sha)
+        if meta["param_source"] == "files":
+            gp = ref.load_npy_dir(os.path.join(gdir, "params"))
+            params = mg.init_params(spec, np.random.default_rng([meta["seed"], 0]))
+        else:
+            check(f"{d}: no params/ with counter parameters", not os.path.exists(os.path.join(gdir, "params")))
+            gp = params = mg.counter_params(spec, meta["param_seed"])
+            rule = mg.counter_rule(spec)
+            check(f"{d}: counter rule in golden.json = make_golden's",
+                  meta["param_names"] == [r[0] for r in rule] and meta["param_centre"] == [r[2] for r in rule]
+                  and meta["param_half"] == [r[3] for r in rule])
+        check(f"{d}: golden params = regenerated", set(gp) == set(params) and
+              all(np.array_equal(gp[k], params[k]) for k in params))
         gi = ref.load_npy_dir(os.path.join(gdir, "inputs"))
-        ge = ref.load_npy_dir(os.path.join(gdir, "expected"))
-        okdt = all(a.dtype.str in ("<f4", "<i4", "<f8") and a.flags.c_contiguous
-                   for d in (gp, gi, ge) for a in d.values())
-        check(f"{spec.name}: golden dtypes little-endian f4/i4/f8", okdt)
-        check(f"{spec.name}: golden params = regenerated", all(np.array_equal(gp[k], params[k]) for k in params)
-              and set(gp) == set(params))
-        gv = ref.forward(spec, gp, gi, meta["mode"], meta["noise_seed"], meta["sample0"], extras := {})
-        gv.update(extras)
-        # NumPy's matmul goes through the machine's BLAS, whose kernels (and so the last bits)
-        # depend on the CPU: agreement to 1e-12 of each tensor's scale, not bit equality.
-        worst = max(float(np.max(np.abs(ge[k] - gv[k])) / max(1e-30, float(np.max(np.abs(ge[k]))))) for k in ge)
-        check(f"{spec.name}: golden expected/ reproduces ({len(ge)} files)", worst <= 1e-12,
-              f"(max diff {worst:.2e} of scale)")
+        okdt = all(a.dtype.str in ("<f4", "<i4") and a.flags.c_contiguous for dd in (gp, gi) for a in dd.values())
+        for case in meta["cases"]:
+            cm = json.load(open(os.path.join(gdir, case, "case.json")))
+            ge = ref.load_npy_dir(os.path.join(gdir, case))
+            okdt = okdt and all(a.dtype.str == "<f8" and a.flags.c_contiguous for a in ge.values())
+            check(f"{d}/{case}: files = case.json's values", sorted(ge) == sorted(cm["values"]))
+            gv = mg.case_values(spec, gp, gi, dict(cm), meta["noise_seed"], meta["sample0"])
+            # NumPy's matmul goes through the machine's BLAS, whose kernels (and so the last bits)
+            # depend on the CPU: agreement to 1e-12 of each tensor's scale, not bit equality.
+            worst = max(float(np.max(np.abs(ge[k] - gv[k])) / max(1e-30, float(np.max(np.abs(ge[k]))))) for k in ge)
+            check(f"{d}/{case} ({cm['path']}, steps {cm['steps']}): reproduces ({len(ge)} files)", worst <= 1e-12,
+                  f"(max diff {worst:.2e} of scale)")
+        check(f"{d}: golden dtypes little-endian f4/i4 (inputs, params), f8 (cases)", okdt)
 
 
 def main():
     rng = np.random.default_rng(12345)
     for t in (test_noise, lambda: test_conv(rng), lambda: test_attn(rng), lambda: test_omega_norm(rng),
-              lambda: test_kuramoto(rng), test_models):
+              lambda: test_kuramoto(rng), lambda: test_counter_and_steps(rng), test_models):
         try:
             t()
         except Exception:

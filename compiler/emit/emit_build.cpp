@@ -84,8 +84,11 @@ std::string emit_test_cuda(const Program& prog) {
   w.line(emit_provenance(prog, "test_model_cuda.cu"));
   w.line("// GPU tests of this model (CTest label `gpu`; exit 77 = skipped when there is no GPU):");
   w.line("//   ops    every op on the GPU against the CPU, forward and backward, on identical inputs");
-  w.line("//   train  a 10-step training trajectory GPU against CPU; stop, reload, continue on the GPU");
-  w.line("//          gives bit-identical state; CUDA-graph replay equals plain launches");
+  w.line("//   train  10 training steps GPU against CPU (gradient, Adam moments, parameters and EMA");
+  w.line("//          checked element-wise); stop, reload, continue on the GPU gives bit-identical");
+  w.line("//          state; CUDA-graph replay equals plain launches");
+  w.line("//   infer  inference at the trained T and at other T, GPU against CPU; the eval / solve /");
+  w.line("//          dump drivers");
   w.line("#include <akorn/cuda/testing.cuh>");
   w.line();
   w.line("#include \"model.hpp\"");

@@ -367,10 +367,20 @@ struct Emitter {
         }
       }
     }
+    w.line("struct OpStep { const char* name; const char* kind; void (Model::*fwd)(); void (Model::*bwd)(); };");
+    w.line("// The inference schedule as data (bwd null): step k of kInferPlan runs entry k; running it");
+    w.line("// in order equals infer (the plan test runs it with dead buffers poisoned).");
+    w.open("static std::vector<OpStep> infer_schedule() {");
+    w.open("return {");
+    for (const auto& lop : prog.ops)
+      if (lop.in_infer)
+        w.line("{" + quoted(lop.op->name) + ", " + quoted(op_kind_name(lop.op->kind)) + ", &Model::inf_" +
+               ident(lop.op->name) + ", nullptr},");
+    w.close("};");
+    w.close();
     if (g.loss_op >= 0) {
       w.line("// The training schedule as data (op name, kind, forward, backward or null), for");
       w.line("// per-op timing (`bench-ops`): running it in order equals train_forward + train_backward.");
-      w.line("struct OpStep { const char* name; const char* kind; void (Model::*fwd)(); void (Model::*bwd)(); };");
       w.open("static std::vector<OpStep> train_schedule() {");
       w.open("return {");
       for (const auto& lop : prog.ops) {
@@ -414,14 +424,17 @@ struct Emitter {
     w.line("static constexpr const akorn::PlanEntry* infer_plan = kInferPlan;");
     w.line("static constexpr int infer_plan_size = " + S(static_cast<int>(prog.infer_plan.buffers.size())) + ";");
     w.line("static constexpr akorn::index_t infer_arena_elems = kInferArenaElems;");
+    w.line("static constexpr int infer_steps = kInferSteps;");
     if (g.loss_op >= 0) {
       w.line("static constexpr const akorn::PlanEntry* train_plan = kTrainPlan;");
       w.line("static constexpr int train_plan_size = " + S(static_cast<int>(prog.train_plan.buffers.size())) + ";");
       w.line("static constexpr akorn::index_t train_arena_elems = kTrainArenaElems;");
+      w.line("static constexpr int train_steps = kTrainSteps;");
     } else {
       w.line("static constexpr const akorn::PlanEntry* train_plan = nullptr;");
       w.line("static constexpr int train_plan_size = 0;");
       w.line("static constexpr akorn::index_t train_arena_elems = 0;");
+      w.line("static constexpr int train_steps = 0;");
     }
     w.line("static constexpr bool trainable = kTrainable;");
     w.line("static constexpr int trained_steps = kTrainedSteps;");

@@ -1,9 +1,12 @@
 // Emits test_model.cpp: the model's own tests, driven by runtime/include/akorn/testing.hpp.
-//   test_model plan            both memory plans: no overlapping live buffers
+//   test_model plan            both memory plans: no overlapping live buffers, and the schedule
+//                              with every buffer poisoned outside its live steps gives the
+//                              bits of an ordinary run
 //   test_model grad-ops [K]    every op with a backward pass alone, double precision,
 //                              finite differences on K probes per tensor
 //   test_model grad-model [K]  the whole training graph (loss) the same way
-//   test_model golden DIR      forward values against the NumPy reference's files
+//   test_model golden DIR [P]  forward values against the NumPy reference's files, every
+//                              case of DIR (P = infer or train: only the cases of that path)
 #include <algorithm>
 #include <climits>
 
@@ -79,17 +82,18 @@ struct TestEmitter {
     w.line("const int probes = argc > 2 && mode != \"golden\" ? std::atoi(argv[2]) : 4;");
     w.line("Report rep;");
     w.open("try {");
-    w.line("if (mode == \"plan\") akorn::testing::check_plans<Spec>(rep);");
+    w.line("if (mode == \"plan\") akorn::testing::check_plans<Spec>(kTokenRanges, rep);");
     if (g.loss_op >= 0) {
       w.line("else if (mode == \"grad-ops\") grad_ops(rep, probes);");
       w.line("else if (mode == \"grad-model\") akorn::testing::check_model_gradients<Spec>(kTokenRanges, 2, probes, rep);");
     }
     w.open("else if (mode == \"golden\" && argc > 2) {");
-    w.line("akorn::testing::check_golden<Spec, double>(argv[2], golden_infer<double>(), golden_train<double>(), 1e-9, \"double\", rep);");
-    w.line("akorn::testing::check_golden<Spec, float>(argv[2], golden_infer<float>(), golden_train<float>(), 5e-4, \"float\", rep);");
+    w.line("const std::vector<std::string> paths(argv + 3, argv + argc);  // e.g. \"train\": only those cases");
+    w.line("akorn::testing::check_golden<Spec, double>(argv[2], paths, golden_infer<double>(), golden_train<double>(), 1e-9, \"double\", rep);");
+    w.line("akorn::testing::check_golden<Spec, float>(argv[2], paths, golden_infer<float>(), golden_train<float>(), 5e-4, \"float\", rep);");
     w.close();
     w.open("else {");
-    w.line("std::fprintf(stderr, \"usage: %s plan | grad-ops [probes] | grad-model [probes] | golden DIR\\n\", argv[0]);");
+    w.line("std::fprintf(stderr, \"usage: %s plan | grad-ops [probes] | grad-model [probes] | golden DIR [infer|train]\\n\", argv[0]);");
     w.line("return 2;");
     w.close();
     w.close("} catch (const std::exception& e) {");
@@ -161,7 +165,9 @@ struct TestEmitter {
       for (size_t o = 0; o < lop.out_values.size(); ++o) {
         if (lop.impl->output_is_external(ctx, static_cast<int>(o))) continue;
         const Value& v = g.values[lop.out_values[o]];
-        vals += "{\"" + v.name + "\", " + S(off(p, "value " + v.name)) + ", " + S(v.elems()) + "}, ";
+        const bool per_batch = static_cast<int>(lop.op->index) == g.loss_op;  // the loss: one number per batch
+        vals += "{\"" + v.name + "\", " + S(off(p, "value " + v.name)) + ", " + S(v.elems()) + ", " + B(per_batch) +
+                "}, ";
       }
       w.line("steps.push_back({\"" + lop.op->name + "\", [](M& m) { m." + prefix + ident(lop.op->name) + "(); }, {" +
              vals + "}});");

@@ -14,10 +14,11 @@ inline int C_of(const Value& v) { return v.shape.size() > 2 ? v.shape[2] : 1; }
 inline int P_of(const Value& v) { return H_of(v) * W_of(v); }
 inline std::string S(int64_t x) { return std::to_string(x); }
 inline std::string B(bool b) { return b ? "true" : "false"; }
-// A float literal that round-trips, for the generated code.
+// A float literal that round-trips, for the generated code: a float32 literal, so that the
+// double model sees the spec's float32 value too, not the 9-digit decimal.
 inline std::string F(double x) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "S(%.9g)", x);
+  std::snprintf(buf, sizeof buf, "S(%.9gf)", x);
   return buf;
 }
 

@@ -769,9 +769,28 @@ namespace akorn_gen::sudoku_small {
       K_loss::backward(N, targets, -1, probs, d_loss, d_logits);
     }
 
+    struct OpStep { const char* name; const char* kind; void (Model::*fwd)(); void (Model::*bwd)(); };
+    // The inference schedule as data (bwd null): step k of kInferPlan runs entry k; running it
+    // in order equals infer (the plan test runs it with dead buffers poisoned).
+    static std::vector<OpStep> infer_schedule() {
+      return {
+        {"embed", "Embedding", &Model::inf_embed, nullptr},
+        {"init", "OscillatorInit", &Model::inf_init, nullptr},
+        {"klayer", "Kuramoto", &Model::inf_klayer, nullptr},
+        {"readout", "ReadOutConv", &Model::inf_readout, nullptr},
+        {"ff_relu1", "ReLU", &Model::inf_ff_relu1, nullptr},
+        {"ff_conv1", "Conv2d", &Model::inf_ff_conv1, nullptr},
+        {"ff_relu2", "ReLU", &Model::inf_ff_relu2, nullptr},
+        {"ff_conv2", "Conv2d", &Model::inf_ff_conv2, nullptr},
+        {"ff_res", "Add", &Model::inf_ff_res, nullptr},
+        {"relu3", "ReLU", &Model::inf_relu3, nullptr},
+        {"conv3", "Conv2d", &Model::inf_conv3, nullptr},
+        {"relu4", "ReLU", &Model::inf_relu4, nullptr},
+        {"head", "Conv2d", &Model::inf_head, nullptr},
+      };
+    }
     // The training schedule as data (op name, kind, forward, backward or null), for
     // per-op timing (`bench-ops`): running it in order equals train_forward + train_backward.
-    struct OpStep { const char* name; const char* kind; void (Model::*fwd)(); void (Model::*bwd)(); };
     static std::vector<OpStep> train_schedule() {
       return {
         {"embed", "Embedding", &Model::fwd_embed, &Model::bwd_embed},
@@ -823,9 +842,11 @@ namespace akorn_gen::sudoku_small {
     static constexpr const akorn::PlanEntry* infer_plan = kInferPlan;
     static constexpr int infer_plan_size = 18;
     static constexpr akorn::index_t infer_arena_elems = kInferArenaElems;
+    static constexpr int infer_steps = kInferSteps;
     static constexpr const akorn::PlanEntry* train_plan = kTrainPlan;
     static constexpr int train_plan_size = 38;
     static constexpr akorn::index_t train_arena_elems = kTrainArenaElems;
+    static constexpr int train_steps = kTrainSteps;
     static constexpr bool trainable = kTrainable;
     static constexpr int trained_steps = kTrainedSteps;
   };

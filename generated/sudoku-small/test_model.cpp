@@ -172,38 +172,38 @@ static void grad_ops(Report& rep, int probes) {
 template <typename S> static std::vector<GoldenStep<Spec, S>> golden_infer() {
   using M = Model<S>;
   std::vector<GoldenStep<Spec, S>> steps;
-  steps.push_back({"embed", [](M& m) { m.inf_embed(); }, {{"c", 104336, 5184}, }});
-  steps.push_back({"init", [](M& m) { m.inf_init(); }, {{"x0", 109520, 5184}, }});
-  steps.push_back({"klayer", [](M& m) { m.inf_klayer(); }, {{"xT", 114704, 5184}, }});
-  steps.push_back({"readout", [](M& m) { m.inf_readout(); }, {{"h0", 20736, 5184}, }});
-  steps.push_back({"ff_relu1", [](M& m) { m.inf_ff_relu1(); }, {{"ff_a", 0, 5184}, }});
-  steps.push_back({"ff_conv1", [](M& m) { m.inf_ff_conv1(); }, {{"ff_b", 5184, 5184}, }});
-  steps.push_back({"ff_relu2", [](M& m) { m.inf_ff_relu2(); }, {{"ff_c", 0, 5184}, }});
-  steps.push_back({"ff_conv2", [](M& m) { m.inf_ff_conv2(); }, {{"ff_d", 5184, 5184}, }});
-  steps.push_back({"ff_res", [](M& m) { m.inf_ff_res(); }, {{"h1", 0, 5184}, }});
-  steps.push_back({"relu3", [](M& m) { m.inf_relu3(); }, {{"h2", 5184, 5184}, }});
-  steps.push_back({"conv3", [](M& m) { m.inf_conv3(); }, {{"h3", 0, 5184}, }});
-  steps.push_back({"relu4", [](M& m) { m.inf_relu4(); }, {{"h4", 5184, 5184}, }});
-  steps.push_back({"head", [](M& m) { m.inf_head(); }, {{"logits", 0, 729}, }});
+  steps.push_back({"embed", [](M& m) { m.inf_embed(); }, {{"c", 104336, 5184, false}, }});
+  steps.push_back({"init", [](M& m) { m.inf_init(); }, {{"x0", 109520, 5184, false}, }});
+  steps.push_back({"klayer", [](M& m) { m.inf_klayer(); }, {{"xT", 114704, 5184, false}, }});
+  steps.push_back({"readout", [](M& m) { m.inf_readout(); }, {{"h0", 20736, 5184, false}, }});
+  steps.push_back({"ff_relu1", [](M& m) { m.inf_ff_relu1(); }, {{"ff_a", 0, 5184, false}, }});
+  steps.push_back({"ff_conv1", [](M& m) { m.inf_ff_conv1(); }, {{"ff_b", 5184, 5184, false}, }});
+  steps.push_back({"ff_relu2", [](M& m) { m.inf_ff_relu2(); }, {{"ff_c", 0, 5184, false}, }});
+  steps.push_back({"ff_conv2", [](M& m) { m.inf_ff_conv2(); }, {{"ff_d", 5184, 5184, false}, }});
+  steps.push_back({"ff_res", [](M& m) { m.inf_ff_res(); }, {{"h1", 0, 5184, false}, }});
+  steps.push_back({"relu3", [](M& m) { m.inf_relu3(); }, {{"h2", 5184, 5184, false}, }});
+  steps.push_back({"conv3", [](M& m) { m.inf_conv3(); }, {{"h3", 0, 5184, false}, }});
+  steps.push_back({"relu4", [](M& m) { m.inf_relu4(); }, {{"h4", 5184, 5184, false}, }});
+  steps.push_back({"head", [](M& m) { m.inf_head(); }, {{"logits", 0, 729, false}, }});
   return steps;
 }
 template <typename S> static std::vector<GoldenStep<Spec, S>> golden_train() {
   using M = Model<S>;
   std::vector<GoldenStep<Spec, S>> steps;
-  steps.push_back({"embed", [](M& m) { m.fwd_embed(); }, {{"c", 1555856, 5184}, }});
-  steps.push_back({"init", [](M& m) { m.fwd_init(); }, {{"x0", 1561040, 5184}, }});
-  steps.push_back({"klayer", [](M& m) { m.fwd_klayer(); }, {{"xT", 1296000, 5184}, }});
-  steps.push_back({"readout", [](M& m) { m.fwd_readout(); }, {{"h0", 1275264, 5184}, }});
-  steps.push_back({"ff_relu1", [](M& m) { m.fwd_ff_relu1(); }, {{"ff_a", 1280448, 5184}, }});
-  steps.push_back({"ff_conv1", [](M& m) { m.fwd_ff_conv1(); }, {{"ff_b", 1285632, 5184}, }});
-  steps.push_back({"ff_relu2", [](M& m) { m.fwd_ff_relu2(); }, {{"ff_c", 1290816, 5184}, }});
-  steps.push_back({"ff_conv2", [](M& m) { m.fwd_ff_conv2(); }, {{"ff_d", 1285632, 5184}, }});
-  steps.push_back({"ff_res", [](M& m) { m.fwd_ff_res(); }, {{"h1", 1301184, 5184}, }});
-  steps.push_back({"relu3", [](M& m) { m.fwd_relu3(); }, {{"h2", 1275264, 5184}, }});
-  steps.push_back({"conv3", [](M& m) { m.fwd_conv3(); }, {{"h3", 1285632, 5184}, }});
-  steps.push_back({"relu4", [](M& m) { m.fwd_relu4(); }, {{"h4", 1301184, 5184}, }});
-  steps.push_back({"head", [](M& m) { m.fwd_head(); }, {{"logits", 1285632, 729}, }});
-  steps.push_back({"loss", [](M& m) { m.fwd_loss(); }, {{"loss", 1287104, 1}, }});
+  steps.push_back({"embed", [](M& m) { m.fwd_embed(); }, {{"c", 1555856, 5184, false}, }});
+  steps.push_back({"init", [](M& m) { m.fwd_init(); }, {{"x0", 1561040, 5184, false}, }});
+  steps.push_back({"klayer", [](M& m) { m.fwd_klayer(); }, {{"xT", 1296000, 5184, false}, }});
+  steps.push_back({"readout", [](M& m) { m.fwd_readout(); }, {{"h0", 1275264, 5184, false}, }});
+  steps.push_back({"ff_relu1", [](M& m) { m.fwd_ff_relu1(); }, {{"ff_a", 1280448, 5184, false}, }});
+  steps.push_back({"ff_conv1", [](M& m) { m.fwd_ff_conv1(); }, {{"ff_b", 1285632, 5184, false}, }});
+  steps.push_back({"ff_relu2", [](M& m) { m.fwd_ff_relu2(); }, {{"ff_c", 1290816, 5184, false}, }});
+  steps.push_back({"ff_conv2", [](M& m) { m.fwd_ff_conv2(); }, {{"ff_d", 1285632, 5184, false}, }});
+  steps.push_back({"ff_res", [](M& m) { m.fwd_ff_res(); }, {{"h1", 1301184, 5184, false}, }});
+  steps.push_back({"relu3", [](M& m) { m.fwd_relu3(); }, {{"h2", 1275264, 5184, false}, }});
+  steps.push_back({"conv3", [](M& m) { m.fwd_conv3(); }, {{"h3", 1285632, 5184, false}, }});
+  steps.push_back({"relu4", [](M& m) { m.fwd_relu4(); }, {{"h4", 1301184, 5184, false}, }});
+  steps.push_back({"head", [](M& m) { m.fwd_head(); }, {{"logits", 1285632, 729, false}, }});
+  steps.push_back({"loss", [](M& m) { m.fwd_loss(); }, {{"loss", 1287104, 1, true}, }});
   return steps;
 }
 
@@ -212,15 +212,16 @@ int main(int argc, char** argv) {
   const int probes = argc > 2 && mode != "golden" ? std::atoi(argv[2]) : 4;
   Report rep;
   try {
-    if (mode == "plan") akorn::testing::check_plans<Spec>(rep);
+    if (mode == "plan") akorn::testing::check_plans<Spec>(kTokenRanges, rep);
     else if (mode == "grad-ops") grad_ops(rep, probes);
     else if (mode == "grad-model") akorn::testing::check_model_gradients<Spec>(kTokenRanges, 2, probes, rep);
     else if (mode == "golden" && argc > 2) {
-      akorn::testing::check_golden<Spec, double>(argv[2], golden_infer<double>(), golden_train<double>(), 1e-9, "double", rep);
-      akorn::testing::check_golden<Spec, float>(argv[2], golden_infer<float>(), golden_train<float>(), 5e-4, "float", rep);
+      const std::vector<std::string> paths(argv + 3, argv + argc);  // e.g. "train": only those cases
+      akorn::testing::check_golden<Spec, double>(argv[2], paths, golden_infer<double>(), golden_train<double>(), 1e-9, "double", rep);
+      akorn::testing::check_golden<Spec, float>(argv[2], paths, golden_infer<float>(), golden_train<float>(), 5e-4, "float", rep);
     }
     else {
-      std::fprintf(stderr, "usage: %s plan | grad-ops [probes] | grad-model [probes] | golden DIR\n", argv[0]);
+      std::fprintf(stderr, "usage: %s plan | grad-ops [probes] | grad-model [probes] | golden DIR [infer|train]\n", argv[0]);
       return 2;
     }
   } catch (const std::exception& e) {

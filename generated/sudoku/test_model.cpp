@@ -172,38 +172,38 @@ static void grad_ops(Report& rep, int probes) {
 template <typename S> static std::vector<GoldenStep<Spec, S>> golden_infer() {
   using M = Model<S>;
   std::vector<GoldenStep<Spec, S>> steps;
-  steps.push_back({"embed", [](M& m) { m.inf_embed(); }, {{"c", 467216, 41472}, }});
-  steps.push_back({"init", [](M& m) { m.inf_init(); }, {{"x0", 508688, 41472}, }});
-  steps.push_back({"klayer", [](M& m) { m.inf_klayer(); }, {{"xT", 550160, 41472}, }});
-  steps.push_back({"readout", [](M& m) { m.inf_readout(); }, {{"h0", 165888, 41472}, }});
-  steps.push_back({"ff_relu1", [](M& m) { m.inf_ff_relu1(); }, {{"ff_a", 0, 41472}, }});
-  steps.push_back({"ff_conv1", [](M& m) { m.inf_ff_conv1(); }, {{"ff_b", 41472, 41472}, }});
-  steps.push_back({"ff_relu2", [](M& m) { m.inf_ff_relu2(); }, {{"ff_c", 0, 41472}, }});
-  steps.push_back({"ff_conv2", [](M& m) { m.inf_ff_conv2(); }, {{"ff_d", 41472, 41472}, }});
-  steps.push_back({"ff_res", [](M& m) { m.inf_ff_res(); }, {{"h1", 0, 41472}, }});
-  steps.push_back({"relu3", [](M& m) { m.inf_relu3(); }, {{"h2", 41472, 41472}, }});
-  steps.push_back({"conv3", [](M& m) { m.inf_conv3(); }, {{"h3", 0, 41472}, }});
-  steps.push_back({"relu4", [](M& m) { m.inf_relu4(); }, {{"h4", 41472, 41472}, }});
-  steps.push_back({"head", [](M& m) { m.inf_head(); }, {{"logits", 0, 729}, }});
+  steps.push_back({"embed", [](M& m) { m.inf_embed(); }, {{"c", 467216, 41472, false}, }});
+  steps.push_back({"init", [](M& m) { m.inf_init(); }, {{"x0", 508688, 41472, false}, }});
+  steps.push_back({"klayer", [](M& m) { m.inf_klayer(); }, {{"xT", 550160, 41472, false}, }});
+  steps.push_back({"readout", [](M& m) { m.inf_readout(); }, {{"h0", 165888, 41472, false}, }});
+  steps.push_back({"ff_relu1", [](M& m) { m.inf_ff_relu1(); }, {{"ff_a", 0, 41472, false}, }});
+  steps.push_back({"ff_conv1", [](M& m) { m.inf_ff_conv1(); }, {{"ff_b", 41472, 41472, false}, }});
+  steps.push_back({"ff_relu2", [](M& m) { m.inf_ff_relu2(); }, {{"ff_c", 0, 41472, false}, }});
+  steps.push_back({"ff_conv2", [](M& m) { m.inf_ff_conv2(); }, {{"ff_d", 41472, 41472, false}, }});
+  steps.push_back({"ff_res", [](M& m) { m.inf_ff_res(); }, {{"h1", 0, 41472, false}, }});
+  steps.push_back({"relu3", [](M& m) { m.inf_relu3(); }, {{"h2", 41472, 41472, false}, }});
+  steps.push_back({"conv3", [](M& m) { m.inf_conv3(); }, {{"h3", 0, 41472, false}, }});
+  steps.push_back({"relu4", [](M& m) { m.inf_relu4(); }, {{"h4", 41472, 41472, false}, }});
+  steps.push_back({"head", [](M& m) { m.inf_head(); }, {{"logits", 0, 729, false}, }});
   return steps;
 }
 template <typename S> static std::vector<GoldenStep<Spec, S>> golden_train() {
   using M = Model<S>;
   std::vector<GoldenStep<Spec, S>> steps;
-  steps.push_back({"embed", [](M& m) { m.fwd_embed(); }, {{"c", 6200720, 41472}, }});
-  steps.push_back({"init", [](M& m) { m.fwd_init(); }, {{"x0", 6242192, 41472}, }});
-  steps.push_back({"klayer", [](M& m) { m.fwd_klayer(); }, {{"xT", 5857920, 41472}, }});
-  steps.push_back({"readout", [](M& m) { m.fwd_readout(); }, {{"h0", 5692032, 41472}, }});
-  steps.push_back({"ff_relu1", [](M& m) { m.fwd_ff_relu1(); }, {{"ff_a", 5733504, 41472}, }});
-  steps.push_back({"ff_conv1", [](M& m) { m.fwd_ff_conv1(); }, {{"ff_b", 5774976, 41472}, }});
-  steps.push_back({"ff_relu2", [](M& m) { m.fwd_ff_relu2(); }, {{"ff_c", 5816448, 41472}, }});
-  steps.push_back({"ff_conv2", [](M& m) { m.fwd_ff_conv2(); }, {{"ff_d", 5774976, 41472}, }});
-  steps.push_back({"ff_res", [](M& m) { m.fwd_ff_res(); }, {{"h1", 5899392, 41472}, }});
-  steps.push_back({"relu3", [](M& m) { m.fwd_relu3(); }, {{"h2", 5692032, 41472}, }});
-  steps.push_back({"conv3", [](M& m) { m.fwd_conv3(); }, {{"h3", 5774976, 41472}, }});
-  steps.push_back({"relu4", [](M& m) { m.fwd_relu4(); }, {{"h4", 5899392, 41472}, }});
-  steps.push_back({"head", [](M& m) { m.fwd_head(); }, {{"logits", 5774976, 729}, }});
-  steps.push_back({"loss", [](M& m) { m.fwd_loss(); }, {{"loss", 5776448, 1}, }});
+  steps.push_back({"embed", [](M& m) { m.fwd_embed(); }, {{"c", 6200720, 41472, false}, }});
+  steps.push_back({"init", [](M& m) { m.fwd_init(); }, {{"x0", 6242192, 41472, false}, }});
+  steps.push_back({"klayer", [](M& m) { m.fwd_klayer(); }, {{"xT", 5857920, 41472, false}, }});
+  steps.push_back({"readout", [](M& m) { m.fwd_readout(); }, {{"h0", 5692032, 41472, false}, }});
+  steps.push_back({"ff_relu1", [](M& m) { m.fwd_ff_relu1(); }, {{"ff_a", 5733504, 41472, false}, }});
+  steps.push_back({"ff_conv1", [](M& m) { m.fwd_ff_conv1(); }, {{"ff_b", 5774976, 41472, false}, }});
+  steps.push_back({"ff_relu2", [](M& m) { m.fwd_ff_relu2(); }, {{"ff_c", 5816448, 41472, false}, }});
+  steps.push_back({"ff_conv2", [](M& m) { m.fwd_ff_conv2(); }, {{"ff_d", 5774976, 41472, false}, }});
+  steps.push_back({"ff_res", [](M& m) { m.fwd_ff_res(); }, {{"h1", 5899392, 41472, false}, }});
+  steps.push_back({"relu3", [](M& m) { m.fwd_relu3(); }, {{"h2", 5692032, 41472, false}, }});
+  steps.push_back({"conv3", [](M& m) { m.fwd_conv3(); }, {{"h3", 5774976, 41472, false}, }});
+  steps.push_back({"relu4", [](M& m) { m.fwd_relu4(); }, {{"h4", 5899392, 41472, false}, }});
+  steps.push_back({"head", [](M& m) { m.fwd_head(); }, {{"logits", 5774976, 729, false}, }});
+  steps.push_back({"loss", [](M& m) { m.fwd_loss(); }, {{"loss", 5776448, 1, true}, }});
   return steps;
 }
 
@@ -212,15 +212,16 @@ int main(int argc, char** argv) {
   const int probes = argc > 2 && mode != "golden" ? std::atoi(argv[2]) : 4;
   Report rep;
   try {
-    if (mode == "plan") akorn::testing::check_plans<Spec>(rep);
+    if (mode == "plan") akorn::testing::check_plans<Spec>(kTokenRanges, rep);
     else if (mode == "grad-ops") grad_ops(rep, probes);
     else if (mode == "grad-model") akorn::testing::check_model_gradients<Spec>(kTokenRanges, 2, probes, rep);
     else if (mode == "golden" && argc > 2) {
-      akorn::testing::check_golden<Spec, double>(argv[2], golden_infer<double>(), golden_train<double>(), 1e-9, "double", rep);
-      akorn::testing::check_golden<Spec, float>(argv[2], golden_infer<float>(), golden_train<float>(), 5e-4, "float", rep);
+      const std::vector<std::string> paths(argv + 3, argv + argc);  // e.g. "train": only those cases
+      akorn::testing::check_golden<Spec, double>(argv[2], paths, golden_infer<double>(), golden_train<double>(), 1e-9, "double", rep);
+      akorn::testing::check_golden<Spec, float>(argv[2], paths, golden_infer<float>(), golden_train<float>(), 5e-4, "float", rep);
     }
     else {
-      std::fprintf(stderr, "usage: %s plan | grad-ops [probes] | grad-model [probes] | golden DIR\n", argv[0]);
+      std::fprintf(stderr, "usage: %s plan | grad-ops [probes] | grad-model [probes] | golden DIR [infer|train]\n", argv[0]);
       return 2;
     }
   } catch (const std::exception& e) {

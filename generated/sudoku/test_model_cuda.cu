@@ -5,8 +5,11 @@
 
 // GPU tests of this model (CTest label `gpu`; exit 77 = skipped when there is no GPU):
 //   ops    every op on the GPU against the CPU, forward and backward, on identical inputs
-//   train  a 10-step training trajectory GPU against CPU; stop, reload, continue on the GPU
-//          gives bit-identical state; CUDA-graph replay equals plain launches
+//   train  10 training steps GPU against CPU (gradient, Adam moments, parameters and EMA
+//          checked element-wise); stop, reload, continue on the GPU gives bit-identical
+//          state; CUDA-graph replay equals plain launches
+//   infer  inference at the trained T and at other T, GPU against CPU; the eval / solve /
+//          dump drivers
 #include <akorn/cuda/testing.cuh>
 
 #include "model.hpp"

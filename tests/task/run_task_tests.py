@@ -196,9 +196,13 @@ check(p1 is not None and len(p1[0]) == 128 + 3 * 81 * 9 * 4 and len(p1[1]) == 12
 rc, _, err = run(model, "dump", "--weights", w, "--data", part_csv, "--out", os.path.join(work, "dump-p1"), "--seed", "1")
 check(rc == 1 and "--overwrite" in err, "dump refuses to overwrite earlier results")
 
-# ---- energy voting: solve --votes K keeps the copy with the lowest energy score. Board b,
-# copy k uses noise sample b*K + k, so for one board the K copies are samples 0..K-1: the
-# same as dumping a file with that board on K lines.
+# ---- energy voting: solve / eval --votes K run each board K times with different noise and
+# keep the copy with the lowest energy score (--vote sum: sum over t of E_t; last: E_T).
+# Board b, copy k uses noise sample b*K + k, so the K copies of the boards of a file are the
+# rows of `dump` of a file with each board on K consecutive lines (dumped with the batch the
+# vote runs at, so the arithmetic is the same). The copies must really differ, and the rule
+# must matter on these boards (another rule would answer differently), or the checks below
+# would pass for any rule.
 def read_npy_f32(path):
     raw = open(path, "rb").read()
     hlen = struct.unpack("<H", raw[8:10])[0]
@@ -206,20 +210,102 @@ def read_npy_f32(path):
     return list(struct.unpack("<%df" % (len(data) // 4), data))
 
 
-K = 5
-rep_csv = os.path.join(work, "repeated.csv")
-open(rep_csv, "w").write((good[1] + "\n") * K)
-dd = os.path.join(work, "dump-votes")
-shutil.rmtree(dd, ignore_errors=True)
-run(model, "dump", "--weights", w, "--data", rep_csv, "--out", dd, "--seed", "9")
-lg, en = read_npy_f32(os.path.join(dd, "logits.npy")), read_npy_f32(os.path.join(dd, "energy.npy"))
+def dump_copies(lines, K, batch, name):
+    """[(grid, sum score, last score)] per board (K copies each) from a dump at seed 9."""
+    csv = os.path.join(work, name + ".csv")
+    open(csv, "w").write("".join((l + "\n") * K for l in lines))
+    d = os.path.join(work, "dump-" + name)
+    shutil.rmtree(d, ignore_errors=True)
+    rc, _, err = run(model, "dump", "--weights", w, "--data", csv, "--out", d, "--seed", "9", "--batch", str(batch))
+    if rc != 0:
+        check(False, f"dump for the vote checks runs ({err.strip()[:120]})")
+        return [[] for _ in lines]
+    lg, en = read_npy_f32(os.path.join(d, "logits.npy")), read_npy_f32(os.path.join(d, "energy.npy"))
+    rows = len(lines) * K
+    T1 = len(en) // rows
+    res = []
+    for b in range(len(lines)):
+        copies = []
+        for k in range(K):
+            r = b * K + k
+            grid = "".join(str(1 + max(range(9), key=lambda d: lg[(r * 81 + c) * 9 + d])) for c in range(81))
+            copies.append((grid, sum(en[r * T1:(r + 1) * T1]), en[r * T1 + T1 - 1]))
+        res.append(copies)
+    return res
+
+
+SCORE = {"sum": 1, "last": 2}
+
+
+def pick(copies, vote, rule="lowest"):
+    s = [c[SCORE[vote]] for c in copies]
+    if rule == "first":
+        return 0
+    return (min if rule == "lowest" else max)(range(len(s)), key=lambda k: s[k])
+
+
+K = 6
+vote_lines = open(os.path.join(data, "satnet-test.csv")).read().splitlines()[:4]
+# solve takes one board and runs its copies as samples 0..K-1: one dump per board
+per_board = [dump_copies([l], K, K, f"votes-{i}")[0] for i, l in enumerate(vote_lines)]
+distinct = all(len(c) == K and len({x[1] for x in c}) == K and len({x[2] for x in c}) == K for c in per_board)
+check(distinct, f"the {K} copies of each of {len(vote_lines)} boards have {K} different energy sums and final energies")
+varied = sum(len({x[0] for x in c}) > 1 for c in per_board if c)
+check(varied >= 1, f"the copies predict different grids for {varied} of {len(vote_lines)} boards")
+moved = {"first": 0, "highest": 0, "other score": 0}
 for vote in ("sum", "last"):
-    scores = [sum(en[k * 17:(k + 1) * 17]) if vote == "sum" else en[k * 17 + 16] for k in range(K)]
-    best = min(range(K), key=lambda k: scores[k])
-    want = "".join(str(1 + max(range(9), key=lambda d: lg[(best * 81 + c) * 9 + d])) for c in range(81))
-    rc, out, err = run(model, "solve", "--weights", w, "--votes", str(K), "--vote", vote, "--seed", "9", puz)
-    got = out.strip().splitlines()[-1] if out.strip() else ""
-    check(rc in (0, 3) and got == want, f"solve --votes {K} --vote {vote} returns copy {best}, the lowest-energy one")
+    picked, bad = [], []
+    for i, (line, copies) in enumerate(zip(vote_lines, per_board)):
+        if not copies:
+            bad.append(i)
+            continue
+        best = pick(copies, vote)
+        picked.append(best)
+        grid, score = copies[best][0], copies[best][SCORE[vote]]
+        moved["first"] += copies[pick(copies, vote, "first")][0] != grid
+        moved["highest"] += copies[pick(copies, vote, "highest")][0] != grid
+        moved["other score"] += copies[pick(copies, "last" if vote == "sum" else "sum")][0] != grid
+        rc, out, err = run(model, "solve", "--weights", w, "--votes", str(K), "--vote", vote, "--seed", "9",
+                           line.split(",")[0])
+        printed = out.strip().splitlines()
+        e = next((float(l.split()[1]) for l in printed if l.startswith("energy ")), None)
+        if not (rc in (0, 3) and printed and printed[-1] == grid and e is not None and
+                abs(e - score) <= max(6e-5, 1e-6 * abs(score))):
+            bad.append(i)
+    check(not bad, f"solve --votes {K} --vote {vote} returns the lowest-energy copy's grid and energy "
+                   f"(copies {picked}; wrong for boards {bad})")
+check(all(moved.values()), "the vote decides: keeping copy 0, the highest-energy copy or the other score would change "
+                           f"the answer in {moved} of {2 * len(vote_lines)} (board, rule) cases")
+
+# eval over several boards, 2 boards (2K rows) a batch: each board's copies are its own samples
+vote_lines = open(os.path.join(data, "satnet-test.csv")).read().splitlines()[:12]
+vote_csv = os.path.join(work, "vote-boards.csv")
+open(vote_csv, "w").write("\n".join(vote_lines) + "\n")
+all_copies = dump_copies(vote_lines, K, 2 * K, "votes-all")
+
+
+def cell_accuracy(vote, rule):
+    right = cells = 0
+    for line, copies in zip(vote_lines, all_copies):
+        p, s = line.split(",")
+        grid = copies[pick(copies, vote, rule)][0] if copies else ""
+        for c in range(81):
+            if p[c] == "0":
+                cells += 1
+                right += grid[c:c + 1] == s[c]
+    return "%.2f" % (100.0 * right / cells)
+
+
+acc = {v: {r: cell_accuracy(v, r) for r in ("lowest", "first", "highest")} for v in ("sum", "last")}
+for vote in ("sum", "last"):
+    rc, out, err = run(model, "eval", "--weights", w, "--data", vote_csv, "--votes", str(K), "--vote", vote,
+                       "--batch", str(2 * K), "--seed", "9")
+    got = next((x.split("%")[0] for x in out.split("cell accuracy ")[1:2]), "none")
+    check(rc == 0 and got == acc[vote]["lowest"],
+          f"eval --votes {K} --vote {vote} on {len(vote_lines)} boards: cell accuracy {got}%, that of the lowest-energy "
+          f"copies {acc[vote]['lowest']}% ({err.strip()[:80]})")
+check(all(any(acc[v][r] != acc[v]["lowest"] for v in acc) for r in ("first", "highest")),
+      f"the vote decides eval's accuracy: keeping copy 0 or the highest-energy copy would change it ({acc})")
 rc, out, err = run(model, "eval", "--weights", w, "--data", part_csv, "--votes", "4", "--steps", "32")
 check(rc == 0 and "votes 4" in out and "T=32" in out, f"eval --votes 4 --steps 32 runs ({out.strip()[:100]})")
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <string>
@@ -153,15 +154,19 @@ int cmd_bench_train(const Args& a) {
     engine.set_state(p.data(), p.data(), nullptr, nullptr, 0);
   }
   RandomBatch<Spec> batch(N, seed + 1);
-  double t = 0;
+  double t = 0, cpu = 0;  // wall and process CPU time (all threads; steadier on a shared machine)
   float loss = 0;
   for (int it = 0; it < warmup + iters; ++it) {
     auto t0 = std::chrono::steady_clock::now();
+    const std::clock_t c0 = std::clock();
     loss = engine.step(batch.ptrs.data(), nullptr, seed, static_cast<std::uint64_t>(it) * N, nullptr);
-    if (it >= warmup) t += seconds_since(t0);
+    if (it >= warmup) {
+      t += seconds_since(t0);
+      cpu += static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+    }
   }
-  std::printf("%s bench-train (%s) batch %d: %.4f s/step, %.0f samples/s, last loss %.4f, arena %s\n", Spec::name, Be::name,
-              N, t / iters, N * iters / t, static_cast<double>(loss),
+  std::printf("%s bench-train (%s) batch %d: %.4f s/step (process CPU %.4f s/step), %.0f samples/s, last loss %.4f, arena %s\n",
+              Spec::name, Be::name, N, t / iters, cpu / iters, N * iters / t, static_cast<double>(loss),
               human_bytes(4.0 * static_cast<double>(Spec::template ModelT<float, Be>::arena_elems(N))).c_str());
   return 0;
 }
@@ -210,14 +215,21 @@ int cmd_bench_ops(const Args& a) {
       tb[i] += seconds_since(t0);
     }
   }
-  double total = 0;
-  for (size_t i = 0; i < schedule.size(); ++i) total += tf[i] + tb[i];
+  double total_f = 0, total_b = 0;
+  for (size_t i = 0; i < schedule.size(); ++i) {
+    total_f += tf[i];
+    total_b += tb[i];
+  }
+  const double total = total_f + total_b;
   std::printf("%s bench-ops (%s) batch %d (mean of %d training steps, synchronised around each op): %.4f s/step\n",
               Spec::name, Be::name, N, iters, total / iters);
   std::printf("  %-16s %-18s %10s %10s %7s\n", "op", "kind", "fwd (ms)", "bwd (ms)", "share");
   for (size_t i = 0; i < schedule.size(); ++i)
     std::printf("  %-16s %-18s %10.2f %10.2f %6.1f%%\n", schedule[i].name, schedule[i].kind, 1e3 * tf[i] / iters,
                 1e3 * tb[i] / iters, 100.0 * (tf[i] + tb[i]) / total);
+  // The forward / backward split of a step (clipping, Adam and EMA are not in these ops).
+  std::printf("  %-16s %-18s %10.2f %10.2f %6.1f%%\n", "total", "forward / backward", 1e3 * total_f / iters,
+              1e3 * total_b / iters, 100.0);
   return 0;
 }
 
@@ -240,15 +252,19 @@ int cmd_bench_infer(const Args& a) {
   BackendBatch<Spec, Be> batch(N, 1);
   auto in = Spec::template inputs_from<float>(batch.ptrs.data());
   typename Spec::template OutputsT<float> out{};
-  double t = 0;
+  double t = 0, cpu = 0;  // wall and process CPU time, as bench-train
   for (int it = 0; it < warmup + iters; ++it) {
     auto t0 = std::chrono::steady_clock::now();
+    const std::clock_t c0 = std::clock();
     model.infer(N, in, out, 0, static_cast<std::uint64_t>(it) * N, steps);
     Be::sync();
-    if (it >= warmup) t += seconds_since(t0);
+    if (it >= warmup) {
+      t += seconds_since(t0);
+      cpu += static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+    }
   }
-  std::printf("%s bench-infer (%s) batch %d steps %d: %.4f s/batch, %.0f samples/s, arena %s\n", Spec::name, Be::name, N,
-              steps ? steps : Spec::trained_steps, t / iters, N * iters / t,
+  std::printf("%s bench-infer (%s) batch %d steps %d: %.4f s/batch (process CPU %.4f s/batch), %.0f samples/s, arena %s\n",
+              Spec::name, Be::name, N, steps ? steps : Spec::trained_steps, t / iters, cpu / iters, N * iters / t,
               human_bytes(4.0 * static_cast<double>(arena.size())).c_str());
   return 0;
 }

@@ -24,6 +24,9 @@ struct Adam {
     const double c2 = 1.0 - std::pow(beta2, static_cast<double>(t));
     const S b1 = static_cast<S>(beta1), b2 = static_cast<S>(beta2);
     const S step = static_cast<S>(lr / c1), rc2 = static_cast<S>(1.0 / std::sqrt(c2)), e = static_cast<S>(eps);
+    // 1 - beta in double, then rounded, as torch does (alpha = 1 - beta1); in float,
+    // 1 - float(0.999) is 1.3e-5 (relative) away from float(1 - 0.999)
+    const S one_b1 = static_cast<S>(1.0 - beta1), one_b2 = static_cast<S>(1.0 - beta2);
     for (int i = 0; i < n; ++i) {
       if (!ps[i].trainable) continue;
       const index_t o = ps[i].offset;
@@ -32,8 +35,8 @@ struct Adam {
       S* mm = m.data() + o;
       S* vv = v.data() + o;
       for (index_t k = 0; k < ps[i].elems; ++k) {
-        mm[k] = b1 * mm[k] + (S(1) - b1) * g[k];
-        vv[k] = b2 * vv[k] + (S(1) - b2) * g[k] * g[k];
+        mm[k] = b1 * mm[k] + one_b1 * g[k];
+        vv[k] = b2 * vv[k] + one_b2 * g[k] * g[k];
         p[k] -= step * mm[k] / (std::sqrt(vv[k]) * rc2 + e);
       }
     }

@@ -1,18 +1,27 @@
 // The harness behind every model's generated tests (test_model.cpp):
-//   plan:        both memory plans checked for overlapping live buffers;
+//   plan:        both memory plans: no overlapping live buffers, and the schedule run with
+//                every planned buffer poisoned (NaN) outside its live range gives the same
+//                bits as an ordinary run (a live range that ends too early or starts too late
+//                is caught);
 //   grad-ops:    each op alone, in double precision: analytic gradients of every float input
 //                and trainable parameter against central finite differences;
 //   grad-model:  the whole training graph (loss) the same way, for every trainable tensor;
 //   golden:      forward values, op by op, against the independent NumPy reference
-//                (tools/make_golden.py), in double and in float.
+//                (tools/make_golden.py), in double and in float: the inference path (also
+//                at another T) and the training forward with its loss, per golden case.
 // Each check prints one line; the run ends with "N passed, M failed".
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <limits>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -323,22 +332,277 @@ void check_model_gradients(const std::vector<TokenRange>& ranges, int N, int pro
   }
 }
 
+// Caller-side output buffers of one run. Per-step outputs (energy traces) hold steps+1
+// values per sample when the Kuramoto steps are overridden (steps > 0).
+template <class Spec, typename S>
+struct OutputBufs {
+  std::vector<std::vector<S>> bufs;
+  std::vector<S*> ptrs;
+  OutputBufs(int N, int steps) : bufs(Spec::num_outputs), ptrs(Spec::num_outputs) {
+    for (int o = 0; o < Spec::num_outputs; ++o) {
+      const OutputInfo& info = Spec::outputs[o];
+      const index_t per = info.per_step && steps > 0 ? steps + 1 : info.elems;
+      bufs[o].assign(static_cast<size_t>(per * N), S(0));
+      ptrs[o] = bufs[o].data();
+    }
+  }
+  typename Spec::template OutputsT<S> outputs() { return Spec::template outputs_from<S>(ptrs.data()); }
+};
+
+inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+}
+
+// ---- memory plans
+
+// One step of a plan's schedule: step k of the plan tables is entry k.
+template <class M>
+struct PlanStep {
+  std::string name;  // "forward <op>" / "backward <op>", as `akornc check --plan` numbers them
+  void (M::*fn)();
+};
+
+// Inference: the inf_ functions in op order. Training: the fwd_ functions in op order, then
+// the bwd_ functions that exist in reverse order (what train_forward + train_backward run).
+template <class M, bool Train>
+std::vector<PlanStep<M>> plan_schedule() {
+  std::vector<PlanStep<M>> s;
+  if constexpr (Train) {
+    const auto t = M::train_schedule();
+    for (const auto& st : t) s.push_back({std::string("forward ") + st.name, st.fwd});
+    for (size_t i = t.size(); i-- > 0;)
+      if (t[i].bwd) s.push_back({std::string("backward ") + t[i].name, t[i].bwd});
+  } else {
+    for (const auto& st : M::infer_schedule()) s.push_back({std::string("forward ") + st.name, st.fwd});
+  }
+  return s;
+}
+
+// What a run leaves behind: the loss, the caller's outputs, the gradients and the parameters
+// (BatchNorm updates its running statistics in place).
+struct PlanResult {
+  std::vector<float> loss;
+  std::vector<std::vector<float>> outputs;
+  std::vector<float> grads, params;
+  bool operator==(const PlanResult& o) const {
+    if (!same_bits(loss, o.loss) || !same_bits(grads, o.grads) || !same_bits(params, o.params)) return false;
+    for (size_t i = 0; i < outputs.size(); ++i)
+      if (!same_bits(outputs[i], o.outputs[i])) return false;
+    return true;
+  }
+};
+
+// When planned buffer i is overwritten with NaN: just before step before[i] and just after
+// step after[i] (-1: never); `fill`: the arena starts all NaN.
+struct Poison {
+  std::vector<int> before, after;
+  bool fill = true;
+};
+
+// Runs one phase of a model in float at batch 2 on fixed random inputs and parameters.
+template <class Spec, bool Train>
+struct PlanRunner {
+  using M = typename Spec::template ModelT<float>;
+  static constexpr int N = 2;
+  static constexpr std::uint64_t kSeed = 42, kSample0 = 3;
+  const std::vector<TokenRange>& ranges;
+  std::vector<PlanStep<M>> sched = plan_schedule<M, Train>();
+  const PlanEntry* plan = Train ? Spec::train_plan : Spec::infer_plan;
+  int size = Train ? Spec::train_plan_size : Spec::infer_plan_size;
+  int forward_steps = 0;  // training: the backward pass starts at this step
+
+  explicit PlanRunner(const std::vector<TokenRange>& r) : ranges(r) {
+    if constexpr (Train) forward_steps = static_cast<int>(M::train_schedule().size());
+  }
+  int steps() const { return static_cast<int>(sched.size()); }
+  Poison planned() const {
+    Poison p;
+    for (int i = 0; i < size; ++i) {
+      p.before.push_back(plan[i].first);
+      p.after.push_back(plan[i].last);
+    }
+    return p;
+  }
+  static bool share_memory(const PlanEntry& a, const PlanEntry& b) {
+    return a.offset < b.offset + b.elems && b.offset < a.offset + a.elems;
+  }
+
+  template <class F>
+  PlanResult with_instance(F&& body) const {
+    Instance<Spec, float> inst(N, std::max(Spec::train_arena_elems, Spec::infer_arena_elems));
+    fill_inputs(inst, ranges, 2024);
+    fill_params(inst, 77);
+    OutputBufs<Spec, float> ob(N, 0);
+    PlanResult r;
+    body(inst, ob, r);
+    r.outputs = ob.bufs;
+    r.grads = inst.grads;
+    r.params = inst.params;
+    return r;
+  }
+
+  // The model's own entry points: train_forward + train_backward, or infer.
+  PlanResult api() const {
+    return with_instance([&](Instance<Spec, float>& inst, OutputBufs<Spec, float>& ob, PlanResult& r) {
+      if constexpr (Train) {
+        r.loss = {inst.model.train_forward(N, inst.inputs(), ob.outputs(), kSeed, kSample0)};
+        inst.model.train_backward();
+      } else {
+        inst.model.infer(N, inst.inputs(), ob.outputs(), kSeed, kSample0, 0);
+      }
+    });
+  }
+
+  // The schedule step by step, the planned buffers overwritten with NaN as `poison` says.
+  PlanResult run(const Poison* poison) const {
+    return with_instance([&](Instance<Spec, float>& inst, OutputBufs<Spec, float>& ob, PlanResult& r) {
+      const float nan = std::numeric_limits<float>::quiet_NaN();
+      auto wipe = [&](int i) { std::fill(inst.buf(plan[i].offset), inst.buf(plan[i].offset) + plan[i].elems * N, nan); };
+      if (poison && poison->fill) std::fill(inst.arena.begin(), inst.arena.end(), nan);
+      inst.model.begin(N, inst.inputs(), ob.outputs(), kSeed, kSample0, 0);
+      for (int k = 0; k < steps(); ++k) {
+        for (int i = 0; poison && i < size; ++i)
+          if (poison->before[i] == k) wipe(i);
+        if (Train && k == forward_steps) std::fill(inst.grads.begin(), inst.grads.end(), 0.f);  // as train_backward
+        (inst.model.*sched[k].fn)();
+        // train_forward reads the loss right after the forward pass (its buffer is reused later)
+        if constexpr (Train)
+          if (k == forward_steps - 1) r.loss = {*inst.model.loss()};
+        for (int i = 0; poison && i < size; ++i)
+          if (poison->after[i] == k) wipe(i);
+      }
+    });
+  }
+
+  // Which results differ, e.g. "loss, output 'logits', gradient of 'k.J.weight'".
+  std::string differences(const PlanResult& a, const PlanResult& b) const {
+    std::string d;
+    auto add = [&](const std::string& s) { d += (d.empty() ? "" : ", ") + s; };
+    if (!same_bits(a.loss, b.loss)) add("loss");
+    for (int o = 0; o < Spec::num_outputs; ++o)
+      if (!same_bits(a.outputs[o], b.outputs[o])) add(std::string("output '") + Spec::outputs[o].name + "'");
+    for (int p = 0; p < Spec::num_params; ++p) {
+      const ParamInfo& pi = Spec::params[p];
+      if (std::memcmp(a.grads.data() + pi.offset, b.grads.data() + pi.offset, pi.elems * sizeof(float)) != 0)
+        add(std::string("gradient of '") + pi.name + "'");
+      if (std::memcmp(a.params.data() + pi.offset, b.params.data() + pi.offset, pi.elems * sizeof(float)) != 0)
+        add(std::string("parameter '") + pi.name + "'");
+    }
+    return d;
+  }
+
+  // Only buffer i poisoned, at its planned steps, on an arena that starts zeroed.
+  Poison only(int i) const {
+    Poison p{std::vector<int>(size, -1), std::vector<int>(size, -1), false};
+    p.before[i] = plan[i].first;
+    p.after[i] = plan[i].last;
+    return p;
+  }
+  // Some other buffer sharing i's memory is live at a step in [lo, hi].
+  bool shared_live(int i, int lo, int hi) const {
+    for (int j = 0; j < size; ++j)
+      if (j != i && share_memory(plan[i], plan[j]) && plan[j].first <= hi && lo <= plan[j].last) return true;
+    return false;
+  }
+  // Buffer i's poisoning alone changes the results. After its last step: the first step after
+  // which poisoning it is harmless still reads it. Before its first step: that step reads it
+  // before writing it, an earlier step writes it, or that step still reads a buffer whose
+  // range has ended and which shares its memory (the scans stop where another buffer shares
+  // its memory, as poisoning then hits that buffer too).
+  std::string describe(int i, const PlanResult& plain) const {
+    const PlanEntry& e = plan[i];
+    std::string d = std::string("buffer '") + e.name + "' (steps " + std::to_string(e.first) + ".." +
+                    std::to_string(e.last) + ")";
+    Poison q = only(i);
+    q.after[i] = -1;
+    if (run(&q) == plain) {  // the end
+      q = only(i);
+      for (int j = e.last + 1; j < steps() && !shared_live(i, e.last + 1, j); ++j) {
+        q.after[i] = j;
+        if (run(&q) == plain) return d + " is still read by step " + std::to_string(j) + " (" + sched[j].name + ")";
+      }
+      return d + " is still read after step " + std::to_string(e.last);
+    }
+    for (int j = e.first - 1; j >= 0 && !shared_live(i, j, e.first - 1); --j) {
+      q.before[i] = j;
+      if (run(&q) == plain) return d + " is already written by step " + std::to_string(j) + " (" + sched[j].name + ")";
+    }
+    // candidates: the first few values whose range ended and whose memory this one reuses
+    std::string ended;
+    int listed = 0;
+    for (int j = 0; j < size && listed < 4; ++j)
+      if (j != i && share_memory(e, plan[j]) && plan[j].last < e.first && std::strncmp(plan[j].name, "value ", 6) == 0) {
+        ended += std::string(listed++ ? ", " : "") + "'" + plan[j].name + "' (steps " + std::to_string(plan[j].first) +
+                 ".." + std::to_string(plan[j].last) + ")";
+      }
+    return d + ": NaN just before step " + std::to_string(e.first) + " (" + sched[e.first].name +
+           ") changes the results: that step reads this memory before writing it, e.g. as a buffer whose range "
+           "has ended" + (ended.empty() ? "" : " (values here before: " + ended + ", ...)");
+  }
+  // The buffers whose poisoning alone changes the results, described.
+  std::string diagnose(const PlanResult& plain) const {
+    std::string d;
+    for (int i = 0; i < size; ++i) {
+      if (plan[i].elems == 0) continue;
+      const Poison p = only(i);
+      if (run(&p) == plain) continue;
+      d += (d.empty() ? " [" : "; ") + describe(i, plain);
+    }
+    return d.empty() ? " [no single planned buffer explains it: a step reads arena memory outside every buffer?]"
+                     : d + "]";
+  }
+};
+
+// The plan's live ranges against what the ops really do: the schedule is run with the arena
+// all NaN at the start and every planned buffer overwritten with NaN just before its first
+// step and just after its last; loss, outputs, gradients and parameters must keep every bit
+// of an ordinary run. A buffer read after its range ends (or written before it starts) turns
+// them into NaN -- which the overlap check, testing only the plan against itself, cannot see.
+template <class Spec, bool Train>
+void check_plan_liveness(const std::vector<TokenRange>& ranges, Report& rep) {
+  PlanRunner<Spec, Train> R(ranges);
+  const std::string phase = Train ? "training" : "inference";
+  const int plan_steps = Train ? Spec::train_steps : Spec::infer_steps;
+  std::string bad_range;
+  for (int i = 0; i < R.size && bad_range.empty(); ++i)
+    if (!(0 <= R.plan[i].first && R.plan[i].first <= R.plan[i].last && R.plan[i].last < plan_steps))
+      bad_range = std::string(" (not '") + R.plan[i].name + "', steps " + std::to_string(R.plan[i].first) + ".." +
+                  std::to_string(R.plan[i].last) + ")";
+  const bool ranges_ok = R.steps() == plan_steps && bad_range.empty();
+  rep.check(ranges_ok, "plan: " + phase + " schedule has the plan's " + std::to_string(plan_steps) + " steps (" +
+                           std::to_string(R.steps()) + ") and every live range lies in it" + bad_range);
+  if (!ranges_ok) return;
+  const PlanResult api = R.api(), plain = R.run(nullptr);
+  rep.check(api == plain, "plan: the " + phase + " schedule run step by step gives the bits of " +
+                              (Train ? "train_forward + train_backward" : "infer") +
+                              (api == plain ? "" : " (differs: " + R.differences(api, plain) + ")"));
+  const Poison p = R.planned();
+  const PlanResult poisoned = R.run(&p);
+  const bool ok = poisoned == plain;
+  rep.check(ok, "plan: " + phase + " plan, every buffer NaN outside its live steps: loss, outputs, gradients and "
+                "parameters bit for bit as an ordinary run" +
+                    (ok ? "" : " (differs: " + R.differences(plain, poisoned) + ")" + R.diagnose(plain)));
+}
+
 template <class Spec>
-void check_plans(Report& rep) {
+void check_plans(const std::vector<TokenRange>& ranges, Report& rep) {
   std::string e = plan_overlap(Spec::infer_plan, Spec::infer_plan_size, Spec::infer_arena_elems);
   rep.check(e.empty(), "plan: inference plan has no overlapping live buffers " + e);
   if (Spec::train_plan_size) {
     e = plan_overlap(Spec::train_plan, Spec::train_plan_size, Spec::train_arena_elems);
     rep.check(e.empty(), "plan: training plan has no overlapping live buffers " + e);
   }
+  check_plan_liveness<Spec, false>(ranges, rep);
+  if constexpr (Spec::trainable) check_plan_liveness<Spec, true>(ranges, rep);
 }
 
-// ---- golden values
+// ---- golden values (tools/make_golden.py; tests/golden/README.md)
 
 struct GoldenValue {
-  const char* name;      // value name (expected/<name>.npy)
+  const char* name;      // value name (<case>/<name>.npy)
   index_t offset;        // per sample, in the phase's plan
   index_t elems;         // per sample
+  bool per_batch;        // the loss: one number per batch
 };
 
 template <class Spec, typename S>
@@ -356,10 +620,15 @@ inline double scaled_err(const double* a, const std::vector<double>& b, size_t n
   return err / scale;
 }
 
-// Loads golden params and inputs from dir, runs the steps (inference or training forward,
-// as golden.json's mode says: `train` selects the training forward), compares every value
-// that dir/expected has, then the model outputs and the loss.
-// A number or string field of golden.json (flat JSON written by tools/make_golden.py).
+inline std::string read_text(const std::string& path) {
+  std::ifstream f(path);
+  AKORN_CHECK(f.good(), path + ": cannot open");
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+// golden.json and case.json are written by tools/make_golden.py, which keeps every key read
+// here unique in its file: fields are found by key.
+// A number or string field, as text ("" when absent).
 inline std::string json_field(const std::string& text, const std::string& key) {
   size_t k = text.find("\"" + key + "\"");
   if (k == std::string::npos) return "";
@@ -375,87 +644,190 @@ inline std::string json_field(const std::string& text, const std::string& key) {
   return text.substr(b, e - b);
 }
 
-template <class Spec, typename S>
-void check_golden(const std::string& dir, const std::vector<GoldenStep<Spec, S>>& infer_steps,
-                  const std::vector<GoldenStep<Spec, S>>& train_steps, double tol, const char* label, Report& rep) {
-  std::string meta;
-  {
-    std::ifstream f(dir + "/golden.json");
-    AKORN_CHECK(f.good(), dir + "/golden.json: cannot open");
-    meta.assign((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+// The elements of a flat array field ("key": [1.5, 2] or ["a", "b"]), as text.
+inline std::vector<std::string> json_array(const std::string& text, const std::string& key) {
+  std::vector<std::string> out;
+  size_t k = text.find("\"" + key + "\"");
+  if (k == std::string::npos) return out;
+  size_t b = text.find_first_not_of(" \t\n", text.find(':', k) + 1);
+  if (b == std::string::npos || text[b] != '[') return out;
+  size_t e = text.find(']', b);
+  std::string item;
+  for (size_t i = b + 1; i < e && e != std::string::npos; ++i) {
+    if (text[i] == ',') {
+      out.push_back(item);
+      item.clear();
+    } else if (text[i] != '"' && text[i] != ' ' && text[i] != '\n' && text[i] != '\t') {
+      item += text[i];
+    }
   }
-  const bool train = json_field(meta, "mode") == "train";
-  const std::string seed_text = json_field(meta, "seed");
-  AKORN_CHECK(!seed_text.empty(), dir + "/golden.json: no 'seed'");
-  const std::uint64_t seed = std::stoull(seed_text);
-  const auto& steps = train ? train_steps : infer_steps;
-  NpyArray probe = load_npy(dir + "/inputs/" + Spec::inputs[0].name + ".npy");
-  int N = static_cast<int>(probe.shape.empty() ? 1 : probe.shape[0]);
-  Instance<Spec, S> inst(N, std::max(Spec::train_arena_elems, Spec::infer_arena_elems));
+  if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+// The .npy files of a directory, names without ".npy", sorted.
+inline std::vector<std::string> npy_files(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  AKORN_CHECK(d != nullptr, dir + ": cannot list the directory");
+  while (dirent* ent = readdir(d)) {
+    std::string f = ent->d_name;
+    if (f.size() > 4 && f.compare(f.size() - 4, 4, ".npy") == 0) names.push_back(f.substr(0, f.size() - 4));
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// make_golden.py --params counter: element e of parameter i (storage order) is
+// float32(centre + half * r), r = (2k + 1 - 2^24) / 2^24, k = splitmix64(noise_base(seed, i, 0) + e) >> 40.
+// r is a multiple of 2^-24 and centre, half are float32 values, so the double arithmetic is
+// exact (fused or not) and NumPy computes the same float.
+inline float counter_param(std::uint64_t seed, int i, index_t e, double centre, double half) {
+  const std::uint64_t k = splitmix64(noise_base(seed, static_cast<std::uint64_t>(i), 0) + static_cast<std::uint64_t>(e)) >> 40;
+  const double r = (2.0 * static_cast<double>(k) + 1.0 - 16777216.0) / 16777216.0;
+  return static_cast<float>(centre + half * r);
+}
+
+// The golden parameters: params/<name>.npy, or the counter rule of golden.json.
+// Also checks the model's parameter list and which of them it trains against the reference's.
+template <class Spec, typename S>
+void load_golden_params(const std::string& dir, const std::string& meta, std::vector<S>& params, Report& rep) {
+  const auto names = json_array(meta, "param_names"), trainable = json_array(meta, "param_trainable");
+  bool same = static_cast<int>(names.size()) == Spec::num_params;
+  for (int i = 0; same && i < Spec::num_params; ++i) same = names[i] == Spec::params[i].name;
+  rep.check(same, "golden: golden.json's param_names are this model's parameters, in storage order");
+  if (!same) return;
+  std::string wrong;
+  for (int i = 0; i < Spec::num_params && trainable.size() == names.size(); ++i)
+    if ((trainable[i] == "true") != Spec::params[i].trainable)
+      wrong += std::string(" '") + Spec::params[i].name + "' is " + (Spec::params[i].trainable ? "" : "not ") + "trained;";
+  rep.check(trainable.size() == names.size() && wrong.empty(),
+            "golden: the model trains exactly the parameters the reference trains (param_trainable)" + wrong);
+  const std::string source = json_field(meta, "param_source");
+  if (source == "counter") {
+    const auto centre = json_array(meta, "param_centre"), half = json_array(meta, "param_half");
+    const std::string seed = json_field(meta, "param_seed");
+    AKORN_CHECK(!seed.empty() && centre.size() == names.size() && half.size() == names.size(),
+                dir + "/golden.json: counter parameters need param_seed, param_centre, param_half");
+    for (int i = 0; i < Spec::num_params; ++i) {
+      const ParamInfo& p = Spec::params[i];
+      const double c = std::strtod(centre[i].c_str(), nullptr), h = std::strtod(half[i].c_str(), nullptr);
+      for (index_t e = 0; e < p.elems; ++e)
+        params[p.offset + e] = static_cast<S>(counter_param(std::stoull(seed), i, e, c, h));
+    }
+    return;
+  }
+  AKORN_CHECK(source == "files", dir + "/golden.json: param_source must be files or counter");
+  std::set<std::string> known;
   for (int i = 0; i < Spec::num_params; ++i) {
     const ParamInfo& p = Spec::params[i];
+    known.insert(p.name);
     NpyArray a = load_npy(dir + "/params/" + p.name + ".npy");
     AKORN_CHECK(a.count() == p.elems, a.path + ": has " + std::to_string(a.count()) + " values, parameter '" +
                                           p.name + "' " + shape_string(p.shape, p.rank) + " needs " +
                                           std::to_string(p.elems));
     auto v = a.as<S>();
-    std::copy(v.begin(), v.end(), inst.params.begin() + p.offset);
+    std::copy(v.begin(), v.end(), params.begin() + p.offset);
   }
+  for (const std::string& f : npy_files(dir + "/params"))
+    if (!known.count(f)) rep.check(false, "golden: params/" + f + ".npy is not a parameter of this model");
+}
+
+// Runs the cases of a golden directory whose path (infer or train) is in `paths` (empty:
+// every case), in precision S: the inference path at the case's steps, or the training
+// forward, op by op. Compares every value an op writes, the model outputs and (training)
+// the updated parameters, BatchNorm's running statistics, with the case's files. Fails when
+// golden.json is not this model's (spec sha256), when a case's file is compared by nothing,
+// and when nothing is compared; uses golden.json's noise_seed and sample0.
+template <class Spec, typename S>
+void check_golden(const std::string& dir, const std::vector<std::string>& paths,
+                  const std::vector<GoldenStep<Spec, S>>& infer_steps,
+                  const std::vector<GoldenStep<Spec, S>>& train_steps, double tol, const char* label, Report& rep) {
+  const std::string meta = read_text(dir + "/golden.json");
+  const std::string lbl = std::string("golden ") + label;
+  const std::string hash = json_field(meta, "spec_sha256");
+  rep.check(hash == Spec::spec_hash, lbl + ": golden.json was made from this model's spec (sha256 " + hash +
+                                         (hash == Spec::spec_hash ? ")" : std::string(", model ") + Spec::spec_hash + ")"));
+  const std::string batch = json_field(meta, "batch"), noise = json_field(meta, "noise_seed"),
+                    s0 = json_field(meta, "sample0");
+  AKORN_CHECK(!batch.empty() && !noise.empty() && !s0.empty(),
+              dir + "/golden.json: needs 'batch', 'noise_seed' and 'sample0'");
+  const int N = std::stoi(batch);
+  const std::uint64_t noise_seed = std::stoull(noise), sample0 = std::stoull(s0);
+  Instance<Spec, S> inst(N, std::max(Spec::train_arena_elems, Spec::infer_arena_elems));
+  load_golden_params<Spec, S>(dir, meta, inst.params, rep);
+  const std::vector<S> params0 = inst.params;
   for (int i = 0; i < Spec::num_inputs; ++i) {
     const InputInfo& info = Spec::inputs[i];
-    std::string path = dir + "/inputs/" + info.name + ".npy";
-    if (!path_exists(path)) continue;
-    NpyArray a = load_npy(path);
-    AKORN_CHECK(a.count() == info.elems * N, path + ": wrong size");
+    NpyArray a = load_npy(dir + "/inputs/" + info.name + ".npy");
+    AKORN_CHECK(a.count() == info.elems * N, a.path + ": wrong size for batch " + batch);
     if (info.is_int)
       inst.tokens[i] = a.as<std::int32_t>();
     else
       inst.features[i] = a.as<S>();
   }
   auto in = inst.inputs();
-  std::vector<std::vector<S>> outbufs(Spec::num_outputs);
-  std::vector<S*> outptrs(Spec::num_outputs);
-  for (int o = 0; o < Spec::num_outputs; ++o) {
-    outbufs[o].assign(static_cast<size_t>(Spec::outputs[o].elems * N), S(0));
-    outptrs[o] = outbufs[o].data();
-  }
-  auto out = Spec::template outputs_from<S>(outptrs.data());
-  inst.model.begin(N, in, out, seed, 0, 0);  // make_golden.py uses its --seed as the noise seed
-  for (const auto& st : steps) {
-    st.run(inst.model);
-    for (const GoldenValue& v : st.values) {
-      std::string path = dir + "/expected/" + v.name + ".npy";
-      if (!path_exists(path)) continue;
-      NpyArray e = load_npy(path);
-      auto ev = e.as<double>();
-      // the loss is one number per batch: stored as [1] by the reference
-      size_t n = (v.elems == 1 && ev.size() == 1) ? 1 : static_cast<size_t>(v.elems * N);
+
+  int cases_run = 0;
+  for (const std::string& name : json_array(meta, "cases")) {
+    const std::string cdir = dir + "/" + name;
+    const std::string cmeta = read_text(cdir + "/case.json");
+    const std::string path = json_field(cmeta, "path");
+    AKORN_CHECK(path == "infer" || path == "train", cdir + "/case.json: path must be infer or train");
+    if (!paths.empty() && std::find(paths.begin(), paths.end(), path) == paths.end()) continue;
+    const bool train = path == "train";
+    const int steps = std::stoi(json_field(cmeta, "steps"));
+    AKORN_CHECK(steps >= 0 && (!train || steps == 0), cdir + "/case.json: bad steps");
+    ++cases_run;
+    const std::string cl = lbl + " " + name + " (" + path + (steps ? ", T=" + std::to_string(steps) : "") + ")";
+    std::set<std::string> used;
+    int compared = 0;
+    // compares n values at `got` with <case>/<file>.npy (when it exists)
+    auto compare = [&](const std::string& what, const std::string& file, const S* got, size_t n) {
+      const std::string fpath = cdir + "/" + file + ".npy";
+      if (!path_exists(fpath)) return;
+      used.insert(file);
+      ++compared;
+      auto ev = load_npy(fpath).as<double>();
       if (ev.size() != n) {
-        rep.check(false, std::string("golden ") + label + ": value '" + v.name + "' has " + std::to_string(n) +
-                             " elements, expected file has " + std::to_string(ev.size()));
-        continue;
+        rep.check(false, cl + ": " + what + " has " + std::to_string(n) + " elements, " + file + ".npy " +
+                             std::to_string(ev.size()));
+        return;
       }
-      std::vector<double> got(inst.buf(v.offset), inst.buf(v.offset) + n);
-      double err = scaled_err(got.data(), ev, n);
-      char b[160];
-      std::snprintf(b, sizeof b, " (op '%s', scaled max err %.2e, tol %.0e)", st.op, err, tol);
-      rep.check(err <= tol, std::string("golden ") + label + ": value '" + v.name + "'" + b);
+      std::vector<double> g(got, got + n);
+      const double err = scaled_err(g.data(), ev, n);
+      char b[96];
+      std::snprintf(b, sizeof b, " (scaled max err %.2e, tol %.0e)", err, tol);
+      rep.check(err <= tol, cl + ": " + what + b);
+    };
+    std::copy(params0.begin(), params0.end(), inst.params.begin());
+    OutputBufs<Spec, S> ob(N, steps);
+    inst.model.begin(N, in, ob.outputs(), noise_seed, sample0, steps);
+    for (const auto& st : train ? train_steps : infer_steps) {
+      st.run(inst.model);
+      for (const GoldenValue& v : st.values)
+        compare(std::string("value '") + v.name + "' (op '" + st.op + "')", v.name, inst.buf(v.offset),
+                static_cast<size_t>(v.per_batch ? 1 : v.elems * N));
     }
-  }
-  for (int o = 0; o < Spec::num_outputs; ++o) {
-    std::string path = dir + "/expected/" + Spec::outputs[o].name + ".npy";
-    if (!path_exists(path)) continue;
-    auto ev = load_npy(path).as<double>();
-    if (ev.size() != outbufs[o].size()) {
-      rep.check(false, std::string("golden ") + label + ": output '" + Spec::outputs[o].name + "' size mismatch");
-      continue;
+    for (int o = 0; o < Spec::num_outputs; ++o)
+      compare(std::string("model output '") + Spec::outputs[o].name + "'", Spec::outputs[o].name,
+              ob.bufs[o].data(), ob.bufs[o].size());
+    for (int i = 0; i < Spec::num_params; ++i) {
+      const ParamInfo& p = Spec::params[i];
+      compare(std::string("parameter '") + p.name + "' after the pass", std::string(p.name) + ".updated",
+              inst.params.data() + p.offset, static_cast<size_t>(p.elems));
     }
-    std::vector<double> got(outbufs[o].begin(), outbufs[o].end());
-    double err = scaled_err(got.data(), ev, got.size());
-    char b[96];
-    std::snprintf(b, sizeof b, " (scaled max err %.2e, tol %.0e)", err, tol);
-    rep.check(err <= tol, std::string("golden ") + label + ": model output '" + Spec::outputs[o].name + "'" + b);
+    if (!train)
+      rep.check(std::equal(params0.begin(), params0.end(), inst.params.begin()),
+                cl + ": the inference path leaves every parameter unchanged");
+    for (const std::string& f : npy_files(cdir))
+      if (!used.count(f))
+        rep.check(false, cl + ": " + f + ".npy is compared by nothing (not computed on this path, or misnamed)");
+    rep.check(compared > 0, cl + ": " + std::to_string(compared) + " tensors compared");
   }
+  rep.check(cases_run > 0, lbl + ": " + std::to_string(cases_run) + " golden cases run" +
+                               (paths.empty() ? "" : " (paths: " + paths.front() + (paths.size() > 1 ? ", ..." : "") + ")"));
 }
 
 }  // namespace akorn::testing

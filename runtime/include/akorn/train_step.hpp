@@ -10,6 +10,7 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -37,6 +38,20 @@ inline double ema_decay_at(std::uint64_t k, int every, int after, double beta) {
   if (k <= static_cast<std::uint64_t>(after)) return 0.0;
   const double e = static_cast<double>(k - static_cast<std::uint64_t>(after));
   return std::min(beta, 1.0 - std::pow(1.0 + e, -2.0 / 3.0));
+}
+
+// The EMA of the weights after the optimiser step that had taken k steps before it (the
+// reference calls ema.update() once after each optimizer.step()): nothing, a copy, or
+// ema = d*ema + (1-d)*params with d = ema_decay_at(k, ...) rounded to S.
+template <typename S>
+void ema_update(S* ema, const S* params, std::size_t n, std::uint64_t k, int every, int after, double beta) {
+  const double d = ema_decay_at(k, every, after, beta);
+  if (d == 0.0) {
+    std::copy(params, params + n, ema);
+  } else if (d > 0.0) {
+    const S ds = static_cast<S>(d);
+    for (std::size_t i = 0; i < n; ++i) ema[i] = ds * ema[i] + (S(1) - ds) * params[i];
+  }
 }
 
 template <class Spec, class Be>
@@ -85,6 +100,8 @@ struct TrainStep<Spec, CpuBackend> {
     }
     *t = adam.t;
   }
+  // The gradients of the last step, after clipping (what Adam used), Spec::param_elems floats.
+  void get_grads(float* g) { std::copy(grads.begin(), grads.end(), g); }
 
   // inputs: host pointers in Spec::inputs order ([batch, ...] each); outputs: null, or host
   // pointers in Spec::outputs order (each may be null). `sample0` numbers the batch's
@@ -98,13 +115,8 @@ struct TrainStep<Spec, CpuBackend> {
     const double gnorm =
         cfg.clip > 0 ? clip_grad_norm<float>(Spec::params, Spec::num_params, grads.data(), cfg.clip) : 0.0;
     adam.step(Spec::params, Spec::num_params, Spec::param_elems, params.data(), grads.data());
-    const double d = ema_decay_at(static_cast<std::uint64_t>(adam.t - 1), cfg.ema_every, cfg.ema_after, cfg.ema_decay);
-    if (d == 0.0) {
-      ema = params;
-    } else if (d > 0.0) {
-      const float df = static_cast<float>(d);
-      for (size_t i = 0; i < ema.size(); ++i) ema[i] = df * ema[i] + (1.f - df) * params[i];
-    }
+    ema_update<float>(ema.data(), params.data(), ema.size(), static_cast<std::uint64_t>(adam.t - 1), cfg.ema_every,
+                      cfg.ema_after, cfg.ema_decay);
     if (grad_norm) *grad_norm = gnorm;
     return loss;
   }

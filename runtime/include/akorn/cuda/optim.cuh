@@ -1,5 +1,5 @@
 // Device optimisers, the GPU twins of akorn/optim.hpp (Adam, clip_grad_norm) and of the
-// trainer's EMA (sudoku_train.hpp's ema_update). They act on the whole flat parameter array:
+// trainer's EMA (train_step.hpp's ema_update). They act on the whole flat parameter array:
 // non-trainable parameters have zero gradients (the model never writes them), so Adam
 // leaves them unchanged and they add nothing to the norm. Everything runs on stream(),
 // reads no device data on the host and allocates nothing but the (pre-grown) scratch area,
@@ -86,7 +86,7 @@ __global__ void adam_kernel(S* params, const S* grads, S* m, S* v, index_t n, co
   const double c2 = 1.0 - pow(beta2, tt);
   const S b1 = static_cast<S>(beta1), b2 = static_cast<S>(beta2);
   const S step = static_cast<S>(lr / c1), rc2 = static_cast<S>(1.0 / sqrt(c2)), e = static_cast<S>(eps);
-  const S one_b1 = sub_rn(S(1), b1), one_b2 = sub_rn(S(1), b2);
+  const S one_b1 = static_cast<S>(1.0 - beta1), one_b2 = static_cast<S>(1.0 - beta2);  // as the CPU
   AKORN_GRID_LOOP(k, n) {
     const S g = grads[k];
     // mm = b1 * mm + (1 - b1) * g

@@ -5,19 +5,27 @@
 //               (buffers private to an op keep the GPU's own contents, their layout may
 //               differ), so an error is pinned to the op that made it.
 //   train       10 training steps (forward, backward, clip, Adam, EMA) on the GPU against the
-//               CPU: each step from the CPU's state (loss, gradient norm and update agree),
-//               and free-running from the same start (trajectories stay close); then on the GPU alone:
+//               CPU: each step from the CPU's state (loss and clipped gradient agree; each
+//               engine's clipping, Adam moments, parameters and EMA equal the host's double-
+//               precision step from that state and the engine's own gradient, within float
+//               rounding bounds), and free-running from the same start (the distance between
+//               the trajectories small against the distance moved); then on the GPU alone:
 //               stop after 5, reload the state into a fresh engine, continue -> bit-identical
 //               to 10 uninterrupted steps; CUDA-graph replay bit-identical to plain launches.
 //   train-short 2 steps (for compute-sanitizer runs).
-//   sanitize TOOL SANITIZER  runs this program's `ops` and `train-short` under
+//   infer       inference (Model::infer) on the GPU in float against the CPU in double at the
+//               trained T and at other T (the `steps` override), every output; for Sudoku
+//               models also the eval / solve / dump drivers (sudoku::Runner) on both backends.
+//   sanitize TOOL SANITIZER  runs this program's `ops`, `infer` and `train-short` under
 //               compute-sanitizer --tool TOOL (memcheck, racecheck), failing on any report.
 // --tf32 yes: TF32 GEMMs, with a looser tolerance. Exit 77 (CTest: skipped) without a GPU.
 #pragma once
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -183,13 +191,89 @@ int test_ops(double tol) {
   return failures ? 1 : 0;
 }
 
+// Host check of one optimiser step of an engine (GPU or CPU TrainStep): from the state before
+// the step (P0, E0, M0, V0, t0) and the engine's OWN clipped gradient G, the step that Adam
+// and the EMA must have made, in double, against what the engine reports after it (P1, E1,
+// M1, V1). An optimiser bug cannot hide behind a gradient difference, and near-zero
+// gradients (whose sign may differ between engines) are checked like any other. Bounds are
+// first-order float rounding (u = 2^-24 per operation, 8 operations per expression, on the
+// magnitudes of the operands: moments can cancel), as in runtime/tests/test_optim.cpp.
+// Non-trainable parameters: gradient 0 and moments unchanged, exactly. Each field of the
+// result is the worst |error| / bound of that quantity (must be <= 1).
+struct StepCheck {
+  double m = 0, v = 0, p = 0, e = 0, clip = 0;
+  std::string where;
+  int frozen_bad = 0;
+  double worst() const { return std::max(std::max(std::max(m, v), std::max(p, e)), clip); }
+};
+
+template <class Spec>
+StepCheck check_step(const StepConfig& sc, const float* P0, const float* E0, const float* M0, const float* V0,
+                     std::int64_t t0, const float* G, double gnorm, const float* P1, const float* E1, const float* M1,
+                     const float* V1) {
+  constexpr double u = 0x1p-24, K = 8;
+  const double b1 = 0.9, b2 = 0.999, eps = 1e-8;  // TrainStep's Adam
+  const double t = double(t0 + 1), c1 = 1 - std::pow(b1, t), c2 = 1 - std::pow(b2, t), step = sc.lr / c1;
+  StepCheck r;
+  auto note = [&](double& worst, const char* what, index_t i, double got, double want, double bound) {
+    const double d = std::fabs(got - want);
+    const double q = bound > 0 ? d / bound : (d == 0 ? 0.0 : INFINITY);
+    if (!(q <= worst)) {
+      worst = std::isnan(q) ? INFINITY : q;
+      if (worst > 1) {
+        char buf[200];
+        const std::string at = i < 0 ? "" : " of element " + std::to_string(i);
+        std::snprintf(buf, sizeof buf, "%s%s: got %.9g, want %.9g (bound %.3g)", what, at.c_str(), got, want, bound);
+        r.where = buf;
+      }
+    }
+  };
+  // clipping: the clipped gradient's norm is min(1, max_norm / (norm + 1e-6)) times the norm
+  // reported before clipping (each element rounded once after scaling: u relative)
+  double sq = 0;
+  for (index_t i = 0; i < Spec::param_elems; ++i) sq += double(G[i]) * G[i];
+  if (sc.clip > 0) {
+    const double want = gnorm * std::min(1.0, sc.clip / (gnorm + 1e-6));
+    note(r.clip, "clipped gradient norm", -1, std::sqrt(sq), want, 4 * u * want);
+  }
+  for (int q = 0; q < Spec::num_params; ++q) {
+    const ParamInfo& pi = Spec::params[q];
+    for (index_t i = pi.offset; i < pi.offset + pi.elems; ++i) {
+      if (!pi.trainable) {
+        if (G[i] != 0.f || M1[i] != M0[i] || V1[i] != V0[i]) ++r.frozen_bad;
+        continue;
+      }
+      const double g = G[i], m0 = M0[i], v0 = V0[i];
+      const double m = b1 * m0 + (1 - b1) * g, v = b2 * v0 + (1 - b2) * g * g;
+      const double mag_m = b1 * std::fabs(m0) + (1 - b1) * std::fabs(g);
+      note(r.m, "Adam m", i, M1[i], m, K * u * mag_m);
+      note(r.v, "Adam v", i, V1[i], v, K * u * v);
+      const double denom = std::sqrt(v / c2) + eps, upd = step * m / denom;
+      const double p = double(P0[i]) - upd;
+      note(r.p, "parameter", i, P1[i], p,
+           K * u * (std::fabs(P0[i]) + std::fabs(upd) + step * mag_m / denom));
+    }
+  }
+  // the EMA from its previous value and the engine's own updated parameters (d rounded to
+  // float moves the result by u d |E0 - P1|)
+  const double d = ema_decay_at(static_cast<std::uint64_t>(t0), sc.ema_every, sc.ema_after, sc.ema_decay);
+  for (index_t i = 0; i < Spec::param_elems; ++i) {
+    if (d < 0) note(r.e, "EMA (no update due)", i, E1[i], E0[i], 0.0);
+    else if (d == 0) note(r.e, "EMA (a copy due)", i, E1[i], P1[i], 0.0);
+    else
+      note(r.e, "EMA", i, E1[i], d * E0[i] + (1 - d) * P1[i], K * u * (std::fabs(E0[i]) + std::fabs(P1[i])));
+  }
+  return r;
+}
+
 template <class Spec>
 int test_train(int nsteps_total, bool compare_cpu, double tol) {
+  using namespace testing_detail;
   const int B = 4;
   StepConfig sc;
   sc.batch = B;
   sc.ema_every = 2;
-  sc.ema_after = 2;  // exercise both EMA branches within 10 steps
+  sc.ema_after = 2;  // exercise all three EMA branches (none, copy, decay) within 10 steps
   const index_t PE = Spec::param_elems;
   std::vector<float> p0(static_cast<size_t>(PE));
   init_params<float>(Spec::params, Spec::num_params, p0.data(), 11);
@@ -202,10 +286,29 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
     std::int64_t t = 0;
     std::vector<float> losses;
   };
-  auto run = [&](auto& engine, int from, int to, State& st) {
+  // A state, and the step that led to it: the clipped gradient, its norm before clipping, the loss.
+  struct Snap {
+    std::vector<float> p, e, m, v, g;
+    std::int64_t t = 0;
+    double gnorm = 0;
+    float loss = 0;
+  };
+  auto snap = [&](auto& engine, Snap& sn) {
+    for (auto* x : {&sn.p, &sn.e, &sn.m, &sn.v, &sn.g}) x->resize(size_t(PE));
+    engine.get_state(sn.p.data(), sn.e.data(), sn.m.data(), sn.v.data(), &sn.t);
+    engine.get_grads(sn.g.data());
+  };
+  // trace: null, or the state after every step (trace[0] = before the first)
+  auto run = [&](auto& engine, int from, int to, State& st, std::vector<Snap>* trace = nullptr) {
     for (int s = from; s < to; ++s) {
       double gn = 0;
       st.losses.push_back(engine.step(batches[s].ptrs.data(), nullptr, seed_of(s), std::uint64_t(s) * B, &gn));
+      if (trace) {
+        trace->emplace_back();
+        snap(engine, trace->back());
+        trace->back().gnorm = gn;
+        trace->back().loss = st.losses.back();
+      }
     }
     st.p.resize(size_t(PE));
     st.e.resize(size_t(PE));
@@ -214,58 +317,138 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
     engine.get_state(st.p.data(), st.e.data(), st.m.data(), st.v.data(), &st.t);
   };
   int failures = 0;
-  // A: uninterrupted on the GPU, graphs on
+  // A: uninterrupted on the GPU, graphs on, every step's state recorded
   State a;
+  std::vector<Snap> trace(1);
+  trace[0].p = p0;
+  trace[0].e = p0;
+  trace[0].m.assign(size_t(PE), 0.f);
+  trace[0].v.assign(size_t(PE), 0.f);
   {
     TrainStep<Spec, Backend> g(sc);
     g.set_state(p0.data(), p0.data(), nullptr, nullptr, 0);
-    run(g, 0, nsteps_total, a);
+    run(g, 0, nsteps_total, a, &trace);
   }
   if (compare_cpu) {
-    // (1) Lock-step: every GPU step starts from the CPU's state (parameters, EMA, Adam), so
-    // each step's loss and update are compared on identical inputs: the GPU's arithmetic is
-    // checked step by step, forward, backward, clipping, Adam and EMA included.
-    {
-      TrainStep<Spec, CpuBackend> cpu(sc);
-      cpu.set_state(p0.data(), p0.data(), nullptr, nullptr, 0);
-      TrainStep<Spec, Backend> gpu(sc);
-      const size_t n = static_cast<size_t>(PE);
-      std::vector<float> P(n), E(n), Mv(n), V(n), Pg(n), Eg(n), Mg(n), Vg(n), Pc(n), Ec(n);
-      std::int64_t t = 0, tg = 0;
-      double worst_loss = 0, worst_upd = 0;
-      for (int s = 0; s < nsteps_total; ++s) {
-        cpu.get_state(P.data(), E.data(), Mv.data(), V.data(), &t);
-        gpu.set_state(P.data(), E.data(), Mv.data(), V.data(), t);
-        double gc = 0, gg = 0;
-        const float lc = cpu.step(batches[s].ptrs.data(), nullptr, seed_of(s), std::uint64_t(s) * B, &gc);
-        const float lg = gpu.step(batches[s].ptrs.data(), nullptr, seed_of(s), std::uint64_t(s) * B, &gg);
-        const double rel = std::fabs(double(lg) - lc) / std::max(1e-6, std::fabs(double(lc)));
-        // the update each side made from the same state; Adam maps a near-zero gradient to
-        // +-lr whatever its rounding, so elements may differ by up to 2 lr (sign flips)
-        std::int64_t tc = 0;
-        cpu.get_state(Pc.data(), Ec.data(), Mv.data(), V.data(), &tc);
-        gpu.get_state(Pg.data(), Eg.data(), Mg.data(), Vg.data(), &tg);
-        double upd = 0;
-        for (index_t i = 0; i < PE; ++i) upd = std::max(upd, double(std::fabs(Pg[i] - Pc[i])));
-        const double gnrel = std::fabs(gg - gc) / std::max(1e-12, gc);
-        std::printf("step %2d from the CPU's state: loss gpu %.7f cpu %.7f (relative %.2e), grad norm relative %.2e, "
-                    "max |update difference| %.2e\n", s + 1, double(lg), double(lc), rel, gnrel, upd);
-        // the gradient passes backward through T steps of a dynamical system, which
-        // amplifies rounding differences more than the forward loss: 4x the tolerance
-        worst_loss = std::max(worst_loss, std::max(rel, gnrel / 4));
-        worst_upd = std::max(worst_upd, upd);
-        if (tg != tc) {
-          std::printf("FAIL: step count gpu %lld cpu %lld\n", static_cast<long long>(tg), static_cast<long long>(tc));
-          ++failures;
+    // Every check below takes a step of each engine from the SAME state. Per step: the GPU's
+    // loss and clipped gradient against the CPU's at float tolerance, and each engine's own
+    // step (clipping, Adam moments, parameters, EMA) against the host's double-precision step
+    // from that state with that engine's own gradient (check_step), so an optimiser bug
+    // cannot hide behind a gradient difference; non-trainable parameters (running
+    // statistics, set by the forward pass) GPU vs CPU.
+    //   (1) lock-step: each GPU step starts from the CPU's state (set_state every step);
+    //   (2) the GPU's own trajectory A (state carried by the GPU engine and its CUDA graph
+    //       from step to step): each recorded step checked, the CPU stepping from A's state.
+    // The clipped gradients are compared by their relative L2 distance over all parameters
+    // (the worst tensor's is printed), not element-wise, and only for gross errors (a wrong
+    // buffer, a stale graph node: distance ~1): a pre-activation within rounding of a ReLU's
+    // kink (or a max-pool tie) takes the other branch on the other engine and moves one
+    // sample-position's share of the gradient (measured on the emulator, sudoku-small: one
+    // such flip moved 1.4e-2 of a tensor and 8.7e-3 of the whole gradient); a GPU rounds
+    // differently from the emulator and may flip several per step. Each op's gradients are
+    // compared at float tolerance by `ops` (identical inputs, no flips); here the norm before
+    // clipping (grad-norm, 4 tol) and each engine's clipping (check_step) pin the scale.
+    constexpr double gtol = 0.1;
+    double worst_loss = 0, worst_grad = 0, worst_frozen = 0, worst_opt = 0;
+    auto compare_step = [&](const char* what, int s, const Snap& from, const Snap& gpu_after, const Snap& cpu_after) {
+      const double rel = std::fabs(double(gpu_after.loss) - cpu_after.loss) / std::max(1e-6, std::fabs(double(cpu_after.loss)));
+      const double gnrel = std::fabs(gpu_after.gnorm - cpu_after.gnorm) / std::max(1e-12, cpu_after.gnorm);
+      double gd = 0, gs = 0, frozen = 0, worst_t = 0;
+      std::string grad_what, frozen_what;
+      for (int q = 0; q < Spec::num_params; ++q) {
+        const ParamInfo& pi = Spec::params[q];
+        if (pi.trainable) {
+          double d = 0, n2 = 0;
+          for (index_t i = pi.offset; i < pi.offset + pi.elems; ++i) {
+            const double x = double(gpu_after.g[i]) - cpu_after.g[i];
+            d += x * x;
+            n2 += double(cpu_after.g[i]) * cpu_after.g[i];
+          }
+          gd += d;
+          gs += n2;
+          const double rt = std::sqrt(d / std::max(n2, 1e-300));
+          if (!(rt <= worst_t)) {
+            worst_t = rt;
+            grad_what = pi.name;
+          }
+          continue;
+        }
+        std::vector<double> ref(cpu_after.p.begin() + pi.offset, cpu_after.p.begin() + pi.offset + pi.elems);
+        const Cmp c = compare(ref.data(), gpu_after.p.data() + pi.offset, pi.elems);
+        if (!(c.rel() <= frozen)) {
+          frozen = std::isnan(c.rel()) ? INFINITY : c.rel();
+          frozen_what = pi.name;
         }
       }
-      std::printf("lock-step: worst relative loss (or grad-norm / 4) difference %.2e (tolerance %.1g), worst update difference "
-                  "%.2e (limit 2.5 lr = %.1e)\n", worst_loss, tol, worst_upd, 2.5 * sc.lr);
-      if (!(worst_loss <= tol)) ++failures;
-      if (!(worst_upd <= 2.5 * sc.lr)) ++failures;
+      const double grad = std::sqrt(gd / std::max(gs, 1e-300));
+      std::printf("step %2d %s: loss gpu %.7f cpu %.7f (relative %.2e), grad norm %.4g (relative %.2e), gradient "
+                  "%.2e (worst tensor %s %.2e)%s%s\n", s + 1, what, double(gpu_after.loss), double(cpu_after.loss), rel,
+                  gpu_after.gnorm, gnrel, grad, grad_what.c_str(), worst_t, frozen_what.empty() ? "" : ", non-trainable ",
+                  frozen_what.c_str());
+      auto report = [&](const char* who, const Snap& after) {
+        const StepCheck k = check_step<Spec>(sc, from.p.data(), from.e.data(), from.m.data(), from.v.data(), from.t,
+                                             after.g.data(), after.gnorm, after.p.data(), after.e.data(), after.m.data(),
+                                             after.v.data());
+        std::printf("         %s step vs the host's (error / bound): clip %.2f, m %.2f, v %.2f, parameters %.2f, "
+                    "EMA %.2f\n", who, k.clip, k.m, k.v, k.p, k.e);
+        if (!(k.worst() <= 1.0)) {
+          std::printf("FAIL: %s optimiser step %d: %s\n", who, s + 1, k.where.c_str());
+          ++failures;
+        }
+        if (k.frozen_bad) {
+          std::printf("FAIL: %s step %d: %d non-trainable elements with a gradient or changed moments\n", who, s + 1,
+                      k.frozen_bad);
+          ++failures;
+        }
+        if (after.t != from.t + 1) {
+          std::printf("FAIL: %s step count %lld after step %lld\n", who, static_cast<long long>(after.t),
+                      static_cast<long long>(from.t));
+          ++failures;
+        }
+        worst_opt = std::max(worst_opt, k.worst());
+      };
+      report("gpu", gpu_after);
+      report("cpu", cpu_after);
+      // the gradient passes backward through T steps of a dynamical system, which
+      // amplifies rounding differences more than the forward loss: 4x the tolerance
+      worst_loss = std::max(worst_loss, std::max(rel, gnrel / 4));
+      worst_grad = std::max(worst_grad, grad);
+      worst_frozen = std::max(worst_frozen, frozen);
+    };
+    auto cpu_step = [&](TrainStep<Spec, CpuBackend>& cpu, int s, const Snap& from, Snap& after) {
+      cpu.set_state(from.p.data(), from.e.data(), from.m.data(), from.v.data(), from.t);
+      after.loss = cpu.step(batches[s].ptrs.data(), nullptr, seed_of(s), std::uint64_t(s) * B, &after.gnorm);
+      snap(cpu, after);
+    };
+    {
+      TrainStep<Spec, CpuBackend> cpu(sc);
+      TrainStep<Spec, Backend> gpu(sc);
+      Snap from = trace[0], c_after, g_after;
+      for (int s = 0; s < nsteps_total; ++s) {  // (1)
+        gpu.set_state(from.p.data(), from.e.data(), from.m.data(), from.v.data(), from.t);
+        g_after.loss = gpu.step(batches[s].ptrs.data(), nullptr, seed_of(s), std::uint64_t(s) * B, &g_after.gnorm);
+        snap(gpu, g_after);
+        cpu_step(cpu, s, from, c_after);
+        compare_step("from the CPU's state", s, from, g_after, c_after);
+        from = c_after;
+      }
+      for (int s = 0; s < nsteps_total; ++s) {  // (2)
+        cpu_step(cpu, s, trace[size_t(s)], c_after);
+        compare_step("of the GPU's own run", s, trace[size_t(s)], trace[size_t(s) + 1], c_after);
+      }
     }
-    // (2) Free-running: 10 steps each on its own. Sign flips of near-zero gradients (see
-    // above) make the two trajectories drift apart slowly; only a divergence fails.
+    std::printf("per step: worst relative loss (or grad-norm / 4) difference %.2e, non-trainable parameters %.2e "
+                "(tolerance %.1g), gradient distance %.2e (limit %.1g); optimiser steps at %.2f of their bounds\n",
+                worst_loss, worst_frozen, tol, worst_grad, gtol, worst_opt);
+    if (!(worst_loss <= tol)) ++failures;
+    if (!(worst_grad <= gtol)) ++failures;
+    if (!(worst_frozen <= tol)) ++failures;
+    // (3) Free-running: the CPU's own 10 steps from the same start. Rounding differences
+    // flip the signs of near-zero gradients, which Adam turns into lr-sized steps, and the
+    // trajectories part: measured on the emulator, the distance between the two parameter
+    // vectors after 10 steps is 1e-5 (sudoku-small) to 0.12 (conv-two-block, per-pair omega
+    // and max pooling) of the distance each has moved, so only the losses are held to a
+    // limit; (2) checks every step of the GPU's trajectory instead.
     State c;
     TrainStep<Spec, CpuBackend> cpu(sc);
     cpu.set_state(p0.data(), p0.data(), nullptr, nullptr, 0);
@@ -277,20 +460,17 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
       std::printf("step %2d free-running: loss gpu %.7f cpu %.7f (relative difference %.2e)\n", s + 1,
                   double(a.losses[s]), double(c.losses[s]), rel);
     }
-    double pe = 0, ps = 0, ee = 0, es = 0;
+    double dp = 0, mp = 0, de = 0, me = 0;
     for (index_t i = 0; i < PE; ++i) {
-      pe = std::max(pe, double(std::fabs(a.p[i] - c.p[i])));
-      ps = std::max(ps, double(std::fabs(c.p[i])));
-      ee = std::max(ee, double(std::fabs(a.e[i] - c.e[i])));
-      es = std::max(es, double(std::fabs(c.e[i])));
+      dp += double(a.p[i] - c.p[i]) * double(a.p[i] - c.p[i]);
+      mp += double(c.p[i] - p0[i]) * double(c.p[i] - p0[i]);
+      de += double(a.e[i] - c.e[i]) * double(a.e[i] - c.e[i]);
+      me += double(c.e[i] - p0[i]) * double(c.e[i] - p0[i]);
     }
-    std::printf("free-running trajectory: worst relative loss difference %.2e (limit 5e-2); parameters %.2e, EMA "
-                "%.2e of scale (limit 2e-2)\n", worst, pe / ps, ee / es);
+    std::printf("free-running trajectory: worst relative loss difference %.2e (limit 5e-2); |gpu - cpu| / |cpu - start|: "
+                "parameters %.2e, EMA %.2e\n", worst, std::sqrt(dp / std::max(mp, 1e-300)),
+                std::sqrt(de / std::max(me, 1e-300)));
     if (!(worst <= 5e-2)) ++failures;
-    if (!(pe <= 0.02 * ps) || !(ee <= 0.02 * es)) {
-      std::printf("FAIL: parameters or EMA drift apart more than 2%% of their scale\n");
-      ++failures;
-    }
   }
   if (nsteps_total >= 2) {
     // B: stop half-way, reload into a fresh engine, continue
@@ -331,6 +511,238 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
   return failures ? 1 : 0;
 }
 
+// The eval / solve / dump drivers (sudoku::Runner, templates on the backend) on the GPU and
+// on the CPU, both float, on the same weights: `dump` = run_raw (logits and energies), `eval`
+// and `solve` = predict with K votes (each board run K times with different noise, the copy
+// of lowest energy score kept, sum or last). Each backend's predict must equal what its own
+// run_raw outputs imply (same batches, so bit for bit); run_raw must agree across backends
+// within tol of each output's scale; the kept digits may differ only where the CPU's logits
+// or vote scores are tied within that tolerance; and the K copies must differ (else voting
+// would compare nothing).
+template <class Spec>
+int test_runner(const std::vector<float>& params, double tol) {
+  using namespace testing_detail;
+  constexpr int kBoards = 2, K = 3, C = sudoku::kCells;
+  const std::uint64_t seed = 31;
+  std::vector<std::int32_t> boards(kBoards * C), rep(kBoards * K * C);
+  Rng rng(2024);
+  for (auto& b : boards) b = rng.uniform() < 0.5 ? 0 : 1 + int(rng.uniform() * 9) % 9;  // half blank: noise acts
+  for (int b = 0; b < kBoards; ++b)
+    for (int k = 0; k < K; ++k) std::copy(&boards[b * C], &boards[(b + 1) * C], &rep[(b * K + k) * C]);
+  // batches of K rows: predict runs one board per batch (so its sample numbering across
+  // batches is exercised), run_raw the same rows in the same batches (so equal bits)
+  sudoku::Runner<Spec, CpuBackend> rc(K);
+  sudoku::Runner<Spec, Backend> rg(K);
+  rc.set_params(params.data());
+  rg.set_params(params.data());
+  const bool has_energy = rc.io.energy >= 0;
+  int failures = 0;
+  for (const int steps : {0, Spec::trained_steps + 5}) {
+    const int T = steps > 0 ? steps : Spec::trained_steps;
+    const size_t nl = size_t(kBoards) * K * C * 9, ne = size_t(kBoards) * K * (T + 1);
+    std::vector<float> lc(nl), lg(nl), ec(ne), eg(ne);
+    rc.run_raw(rep.data(), kBoards * K, steps, seed, lc.data(), has_energy ? ec.data() : nullptr);
+    rg.run_raw(rep.data(), kBoards * K, steps, seed, lg.data(), has_energy ? eg.data() : nullptr);
+    std::vector<double> lcd(lc.begin(), lc.end()), ecd(ec.begin(), ec.end());
+    const Cmp cl = compare(lcd.data(), lg.data(), index_t(nl));
+    const Cmp ce = has_energy ? compare(ecd.data(), eg.data(), index_t(ne)) : Cmp{};
+    std::printf("run_raw (dump) T=%d: logits relative %.2e, energies relative %.2e%s\n", T, cl.rel(), ce.rel(),
+                cl.rel() <= tol && ce.rel() <= tol ? "" : "  FAIL");
+    if (!(cl.rel() <= tol) || !(ce.rel() <= tol)) ++failures;
+    if (has_energy)
+      for (int b = 0; b < kBoards; ++b) {
+        bool differ = false;
+        for (int k = 1; k < K; ++k)
+          for (int t = 0; t <= T; ++t) differ = differ || ec[(b * K + k) * (T + 1) + t] != ec[b * K * (T + 1) + t];
+        if (!differ) {
+          std::printf("FAIL: the %d vote copies of board %d have identical energies\n", K, b);
+          ++failures;
+        }
+      }
+    for (const bool last : {false, true}) {
+      if (last && !has_energy) continue;
+      // what predict must return, from raw outputs: per board the copy of lowest score, argmax
+      auto expect = [&](const std::vector<float>& lo, const std::vector<float>& en, std::vector<int>& copy,
+                        std::vector<double>& score, std::vector<std::int32_t>& digits) {
+        copy.assign(kBoards, 0);
+        score.assign(size_t(kBoards) * K, 0.0);
+        digits.assign(size_t(kBoards) * C, 0);
+        for (int b = 0; b < kBoards; ++b) {
+          for (int k = 0; k < K; ++k) {
+            double sc = 0;
+            if (has_energy) {
+              const float* e = en.data() + (b * K + k) * (T + 1);
+              if (last) sc = e[T];
+              else
+                for (int t = 0; t <= T; ++t) sc += e[t];
+            }
+            score[b * K + k] = sc;
+            if (k > 0 && sc < score[b * K + copy[b]]) copy[b] = k;
+          }
+          const float* l = lo.data() + (b * K + copy[b]) * C * 9;
+          for (int c = 0; c < C; ++c) {
+            int arg = 0;
+            for (int d = 1; d < 9; ++d)
+              if (l[c * 9 + d] > l[c * 9 + arg]) arg = d;
+            digits[b * C + c] = arg + 1;
+          }
+        }
+      };
+      std::vector<int> kc, kg;
+      std::vector<double> sc, sg;
+      std::vector<std::int32_t> dc, dg;
+      expect(lc, ec, kc, sc, dc);
+      expect(lg, eg, kg, sg, dg);
+      const sudoku::Prediction pc = rc.predict(boards.data(), kBoards, steps, K, last, seed);
+      const sudoku::Prediction pg = rg.predict(boards.data(), kBoards, steps, K, last, seed);
+      int self_bad = 0, cross_bad = 0, cross_tied = 0;
+      for (int b = 0; b < kBoards; ++b) {
+        self_bad += pc.energy[b] != sc[b * K + kc[b]] || pg.energy[b] != sg[b * K + kg[b]];
+        for (int c = 0; c < C; ++c) self_bad += pc.digits[b * C + c] != dc[b * C + c] || pg.digits[b * C + c] != dg[b * C + c];
+        // across backends: another copy only on a tie of the CPU's scores, another digit
+        // only on a tie of the CPU's logits of that copy
+        double sscale = 0;
+        for (int k = 0; k < K; ++k) sscale = std::max(sscale, std::fabs(sc[b * K + k]));
+        if (kg[b] != kc[b]) {
+          const bool tie = std::fabs(sc[b * K + kg[b]] - sc[b * K + kc[b]]) <= tol * sscale;
+          (tie ? cross_tied : cross_bad) += 1;
+          continue;
+        }
+        for (int c = 0; c < C; ++c) {
+          if (pg.digits[b * C + c] == pc.digits[b * C + c]) continue;
+          const float* l = lc.data() + (b * K + kc[b]) * C * 9 + c * 9;
+          const double margin = std::fabs(double(l[pg.digits[b * C + c] - 1]) - l[pc.digits[b * C + c] - 1]);
+          (margin <= tol * cl.scale ? cross_tied : cross_bad) += 1;
+        }
+      }
+      std::printf("predict (eval / solve) T=%d, %d votes (%s): kept copies cpu", T, K, last ? "last" : "sum");
+      for (int b = 0; b < kBoards; ++b) std::printf(" %d", kc[b]);
+      std::printf(" gpu");
+      for (int b = 0; b < kBoards; ++b) std::printf(" %d", kg[b]);
+      std::printf("; each backend equals its raw outputs: %s; gpu vs cpu: %d differences (%d within ties)\n",
+                  self_bad ? "FAIL" : "yes", cross_bad + cross_tied, cross_tied);
+      if (self_bad || cross_bad) ++failures;
+    }
+  }
+  return failures;
+}
+
+// Inference on the GPU (float) against the CPU (double): Model::infer on the same
+// parameters, inputs (training-only inputs absent), seed and sample0, at the trained T and
+// with the `steps` override (T + 5 and a smaller T), every model output compared; per-step
+// outputs must hold exactly steps + 1 values per sample (a guard after them must stay
+// untouched). Then, for models with the Sudoku interface, the drivers of eval / solve / dump
+// (sudoku::Runner: run_raw, predict with votes) on both backends in float.
+template <class Spec>
+int test_infer(double tol) {
+  using namespace testing_detail;
+  using MC = typename Spec::template ModelT<double, CpuBackend>;
+  using MG = typename Spec::template ModelT<float, Backend>;
+  using MF = typename Spec::template ModelT<float, CpuBackend>;
+  const int N = 3;
+  const std::uint64_t seed = 4242, sample0 = 7;
+  const index_t PE = Spec::param_elems, AE = Spec::infer_arena_elems * N;
+  std::vector<double> pc(static_cast<size_t>(PE));
+  init_params<double>(Spec::params, Spec::num_params, pc.data(), 7);
+  Rng rng(99);  // perturb constant initialisations, as in test_ops
+  for (auto& p : pc) p = static_cast<double>(static_cast<float>(p + 0.05 * rng.normal()));
+  std::vector<float> pf(pc.begin(), pc.end());
+  DeviceArray<float> pg(PE), ag(AE);
+  upload(pg.data(), pf.data(), PE);
+  std::vector<double> ac(static_cast<size_t>(AE), std::nan(""));  // the GPU's arena is NaN too (emulator)
+  std::vector<float> af(static_cast<size_t>(AE), std::nanf(""));
+  MC mc(pc.data(), nullptr, ac.data(), N);
+  MG mg(pg.data(), nullptr, ag.data(), N);
+  // The CPU in float too: how far float rounding alone moves each output from double at this
+  // T (beyond the trained T a model may amplify rounding: measured 4e-4 of conv-two-block's
+  // logits at T=9, two layers of 9 steps). The GPU may be 4 times as far, and tol in any case.
+  MF mf(pf.data(), nullptr, af.data(), N);
+
+  cli::RandomBatch<Spec> batch(N, 5);
+  std::vector<std::vector<double>> in_d(Spec::num_inputs);
+  std::vector<const void*> ip_c(Spec::num_inputs, nullptr), ip_f(Spec::num_inputs, nullptr),
+      ip_g(Spec::num_inputs, nullptr);
+  std::vector<DeviceArray<unsigned char>> in_g;
+  for (int i = 0; i < Spec::num_inputs; ++i) {
+    in_g.emplace_back(Spec::inputs[i].elems * N * 4);
+    if (Spec::inputs[i].training_only) continue;  // inference must not read it
+    upload(in_g.back().data(), static_cast<const unsigned char*>(batch.ptrs[i]), Spec::inputs[i].elems * N * 4);
+    ip_g[i] = in_g.back().data();
+    ip_f[i] = batch.ptrs[i];
+    if (Spec::inputs[i].is_int) {
+      ip_c[i] = batch.ptrs[i];
+    } else {
+      const float* f = static_cast<const float*>(batch.ptrs[i]);
+      in_d[i].assign(f, f + Spec::inputs[i].elems * N);
+      ip_c[i] = in_d[i].data();
+    }
+  }
+  const int T0 = Spec::trained_steps;
+  int failures = 0;
+  double worst = 0;
+  std::vector<std::vector<double>> first(Spec::num_outputs);  // outputs at the trained T
+  for (const int steps : {0, T0 + 5, std::max(1, T0 / 2)}) {
+    const int T = steps > 0 ? steps : T0;
+    constexpr index_t kGuard = 16;
+    std::vector<index_t> len(Spec::num_outputs);
+    std::vector<std::vector<double>> out_c(Spec::num_outputs);
+    std::vector<std::vector<float>> out_f(Spec::num_outputs);
+    std::vector<DeviceArray<float>> out_g;
+    std::vector<double*> op_c(Spec::num_outputs);
+    std::vector<float*> op_f(Spec::num_outputs), op_g(Spec::num_outputs);
+    for (int o = 0; o < Spec::num_outputs; ++o) {
+      const OutputInfo& oi = Spec::outputs[o];
+      len[o] = (oi.per_step ? index_t(T + 1) : oi.elems) * N;
+      out_c[o].assign(size_t(len[o] + kGuard), std::nan(""));
+      out_f[o].assign(size_t(len[o]), std::nanf(""));
+      out_g.emplace_back(len[o] + kGuard);
+      fill(out_g.back().data(), len[o] + kGuard, std::nanf(""));
+      op_c[o] = out_c[o].data();
+      op_f[o] = out_f[o].data();
+      op_g[o] = out_g.back().data();
+    }
+    mc.infer(N, Spec::template inputs_from<double>(ip_c.data()), Spec::template outputs_from<double>(op_c.data()), seed,
+             sample0, steps);
+    mf.infer(N, Spec::template inputs_from<float>(ip_f.data()), Spec::template outputs_from<float>(op_f.data()), seed,
+             sample0, steps);
+    mg.infer(N, Spec::template inputs_from<float>(ip_g.data()), Spec::template outputs_from<float>(op_g.data()), seed,
+             sample0, steps);
+    sync();
+    for (int o = 0; o < Spec::num_outputs; ++o) {
+      std::vector<float> got(size_t(len[o] + kGuard));
+      download(got.data(), out_g[o].data(), len[o] + kGuard);
+      const Cmp c = compare(out_c[o].data(), got.data(), len[o]);
+      const double rf = compare(out_c[o].data(), out_f[o].data(), len[o]).rel(), lim = std::max(tol, 4 * rf);
+      bool guard_ok = true;
+      for (index_t i = len[o]; i < len[o] + kGuard; ++i)
+        guard_ok = guard_ok && std::isnan(got[size_t(i)]) && std::isnan(out_c[o][size_t(i)]);
+      std::printf("infer T=%-3d %-12s %6lld values: max |gpu - cpu| %.3g, scale %.3g, relative %.2e (cpu float %.2e, "
+                  "limit %.1e)%s%s\n", T, Spec::outputs[o].name, static_cast<long long>(len[o]), c.err, c.scale, c.rel(),
+                  rf, lim, c.rel() <= lim ? "" : "  FAIL", guard_ok ? "" : "  FAIL: written past steps + 1 values per sample");
+      worst = std::max(worst, c.rel() / lim);
+      if (!(c.rel() <= lim) || !guard_ok) ++failures;
+      if (steps == 0) {
+        first[o].assign(out_c[o].begin(), out_c[o].begin() + len[o]);
+      } else if (!Spec::outputs[o].per_step) {
+        // the override must reach the model: its outputs change with T
+        double diff = 0;
+        for (index_t i = 0; i < len[o]; ++i) diff = std::max(diff, std::fabs(out_c[o][size_t(i)] - first[o][size_t(i)]));
+        if (!(diff > tol * c.scale)) {
+          std::printf("FAIL: output %s at T=%d equals the one at T=%d\n", Spec::outputs[o].name, T, T0);
+          ++failures;
+        }
+      }
+    }
+  }
+  std::printf("%s infer (Model::infer): worst difference %.2f of its limit\n", Spec::name, worst);
+
+  const sudoku::Interface<Spec> io;
+  if (io.board >= 0 && io.logits >= 0) failures += test_runner<Spec>(pf, tol);
+  else std::printf("%s has no Sudoku interface: no eval / solve / dump drivers to compare\n", Spec::name);
+  std::printf("%s: %s\n", Spec::name, failures ? "FAIL" : "ok");
+  return failures ? 1 : 0;
+}
+
 // compute-sanitizer runs `self mode` and fails on any report.
 inline int run_sanitizer(const char* sanitizer, const char* tool, const char* self, const char* mode) {
   std::printf("%s --tool %s %s %s\n", sanitizer, tool, self, mode);
@@ -353,8 +765,9 @@ int gpu_test_main(int argc, char** argv) {
   bool tf32 = false;
   for (int i = 2; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], "--tf32") == 0) tf32 = std::strcmp(argv[i + 1], "yes") == 0;
-  if (mode != "ops" && mode != "train" && mode != "train-short" && mode != "sanitize") {
-    std::fprintf(stderr, "usage: %s ops|train|train-short [--tf32 yes] | sanitize TOOL COMPUTE_SANITIZER\n", argv[0]);
+  if (mode != "ops" && mode != "train" && mode != "train-short" && mode != "infer" && mode != "sanitize") {
+    std::fprintf(stderr, "usage: %s ops|train|train-short|infer [--tf32 yes] | sanitize TOOL COMPUTE_SANITIZER\n",
+                 argv[0]);
     return 2;
   }
   if (device_count() == 0) {
@@ -365,6 +778,7 @@ int gpu_test_main(int argc, char** argv) {
     if (mode == "sanitize") {
       AKORN_CHECK(argc > 3, "sanitize needs TOOL and the compute-sanitizer path");
       int rc = run_sanitizer(argv[3], argv[2], argv[0], "ops");
+      if (rc == 0) rc = run_sanitizer(argv[3], argv[2], argv[0], "infer");
       if (rc == 0 && Spec::trainable) rc = run_sanitizer(argv[3], argv[2], argv[0], "train-short");
       return rc;
     }
@@ -374,6 +788,7 @@ int gpu_test_main(int argc, char** argv) {
     // float on the GPU against double on the CPU: float rounding through a handful of ops;
     // TF32 keeps 10 mantissa bits in the GEMM inputs.
     if (mode == "ops") return test_ops<Spec>(tf32 ? 3e-2 : 2e-4);
+    if (mode == "infer") return test_infer<Spec>(tf32 ? 3e-2 : 2e-4);
     if (!Spec::trainable) {
       std::printf("%s has no loss: nothing to train\n", Spec::name);
       return 0;

@@ -93,6 +93,8 @@ struct TrainStep<Spec, cuda::Backend> {
     if (vv) cuda::download(vv, v.data(), n);
     cuda::download(t, t_dev.data(), 1);
   }
+  // The gradients of the last step, after clipping (what Adam used), Spec::param_elems floats.
+  void get_grads(float* g) { cuda::download(g, grads.data(), Spec::param_elems); }
 
   // The device work of one step, all on the context stream (captured into the graph).
   void enqueue() {
