@@ -217,15 +217,20 @@ def naive_kuramoto(x0, c, o, prm, Jfun):
     return x, E
 
 
+def _sm64_py(z):
+    """splitmix64 on Python ints with explicit % 2**64: a second implementation, independent of
+    akorn_ref's NumPy uint64 one, for the noise and counter-parameter checks."""
+    M = 2 ** 64
+    z = (z + 0x9E3779B97F4A7C15) % M
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % M
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % M
+    return z ^ (z >> 31)
+
+
 # independent second implementation of the noise (Python ints, explicit % 2**64)
 def noise2(seed, stream, sample, element):
     M = 2 ** 64
-
-    def sm(z):
-        z = (z + 0x9E3779B97F4A7C15) % M
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % M
-        return z ^ (z >> 31)
+    sm = _sm64_py
 
     base = sm((sm(seed ^ ((stream * 0xD1B54A32D192ED03) % M)) + sample) % M)
     a = sm((base + 2 * element) % M)
@@ -442,12 +447,7 @@ def test_counter_and_steps(rng):
     print("counter-based parameters, steps override")
     # counter_uniform against a from-scratch loop (Python ints, explicit % 2**64)
     M = 2 ** 64
-
-    def sm(z):
-        z = (z + 0x9E3779B97F4A7C15) % M
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % M
-        return z ^ (z >> 31)
+    sm = _sm64_py
 
     for seed, idx in [(2025, 0), (2025, 17), (0xDEADBEEF, 3)]:
         base = sm((sm(seed ^ ((idx * 0xD1B54A32D192ED03) % M)) + 0) % M)
