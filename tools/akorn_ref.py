@@ -296,7 +296,7 @@ def op_params(op, in_shapes):
                    ("J.w_o", [C, C], ("fan", C)), ("J.b_o", [C], ("fan", C))]
             if o["gta"]:
                 hd = C // o["heads"]
-                ps += [("J.gta", [P, hd // 2, 2, 2], "gta")]
+                ps += [("J.gta", [4, P, hd // 2, 2, 2], "gta")]  # sets q, k, v, o
         elif con == "Conv":
             kk = o["kernel_size"]
             ps += [("J.weight", [C, C, kk, kk], ("fan", C * kk * kk)),
@@ -380,6 +380,12 @@ def gta_init(H, W, hd):
                 c, s = math.cos(t), math.sin(t)
                 M[i * W + j, f] = [[c, -s], [s, c]]
     return M
+
+
+def gta_init_sets(H, W, hd):
+    """[4, P, hd/2, 2, 2]: the independent sets (M_q, M_k, M_v, M_o) start as (M, M, M, M^T)."""
+    M = gta_init(H, W, hd)
+    return np.stack([M, M, M, M.transpose(0, 1, 3, 2)])
 
 
 # ----------------------------------------------------------------------------------------
@@ -503,18 +509,16 @@ def omega_apply(x, theta):
     return out.reshape(sh)
 
 
-def gta_apply(t, M, transpose=False):
-    """t [N, heads, P, hd]; M [P, hd/2, 2, 2]; pairs (2f, 2f+1) of hd."""
+def gta_apply(t, M):
+    """t [N, heads, P, hd]; M [P, hd/2, 2, 2] (one set); pairs (2f, 2f+1) of hd <- M[p, f] pair."""
     N, nh, P, hd = t.shape
     v = t.reshape(N, nh, P, hd // 2, 2)
-    if transpose:
-        out = np.einsum("pfji,nhpfj->nhpfi", M, v)
-    else:
-        out = np.einsum("pfij,nhpfj->nhpfi", M, v)
+    out = np.einsum("pfij,nhpfj->nhpfi", M, v)
     return out.reshape(N, nh, P, hd)
 
 
 def attn_J(x, heads, w_qkv, b_qkv, w_o, b_o, gta=None):
+    """gta: None or the four sets [4, P, hd/2, 2, 2] (M_q, M_k, M_v, M_o)."""
     N, H, W, C = x.shape
     P = H * W
     hd = C // heads
@@ -526,14 +530,14 @@ def attn_J(x, heads, w_qkv, b_qkv, w_o, b_o, gta=None):
 
     q, k, v = split(qkv[..., :C]), split(qkv[..., C:2 * C]), split(qkv[..., 2 * C:])
     if gta is not None:
-        q, k, v = gta_apply(q, gta), gta_apply(k, gta), gta_apply(v, gta)
+        q, k, v = gta_apply(q, gta[0]), gta_apply(k, gta[1]), gta_apply(v, gta[2])
     s = np.einsum("nhpd,nhqd->nhpq", q, k) / math.sqrt(hd)
     s = s - s.max(axis=-1, keepdims=True)
     A = np.exp(s)
     A = A / A.sum(axis=-1, keepdims=True)
     o = np.einsum("nhpq,nhqd->nhpd", A, v)
     if gta is not None:
-        o = gta_apply(o, gta, transpose=True)
+        o = gta_apply(o, gta[3])
     o = o.transpose(0, 2, 3, 1).reshape(N, P, C)
     return (o @ w_o.T + b_o).reshape(N, H, W, C)
 

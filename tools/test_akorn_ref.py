@@ -102,24 +102,24 @@ def naive_attn(x, heads, wqkv, bqkv, wo, bo, M=None):
                     q[p, d] = qkv[p, ch]
                     k[p, d] = qkv[p, C + ch]
                     v[p, d] = qkv[p, 2 * C + ch]
-            if M is not None:
-                for t in (q, k, v):
+            if M is not None:  # sets M[0], M[1], M[2] on q, k, v
+                for s, t in enumerate((q, k, v)):
                     for p in range(P):
                         for f in range(hd // 2):
                             a0, a1 = t[p, 2 * f], t[p, 2 * f + 1]
-                            t[p, 2 * f] = M[p, f, 0, 0] * a0 + M[p, f, 0, 1] * a1
-                            t[p, 2 * f + 1] = M[p, f, 1, 0] * a0 + M[p, f, 1, 1] * a1
+                            t[p, 2 * f] = M[s, p, f, 0, 0] * a0 + M[s, p, f, 0, 1] * a1
+                            t[p, 2 * f + 1] = M[s, p, f, 1, 0] * a0 + M[s, p, f, 1, 1] * a1
             for p in range(P):
                 sc = [sum(q[p, d] * k[pp, d] for d in range(hd)) / math.sqrt(hd) for pp in range(P)]
                 mx = max(sc)
                 e = [math.exp(s - mx) for s in sc]
                 tot = sum(e)
                 od = [sum(e[pp] / tot * v[pp, d] for pp in range(P)) for d in range(hd)]
-                if M is not None:  # multiply by M^T
+                if M is not None:  # multiply by the output set M[3]
                     for f in range(hd // 2):
                         a0, a1 = od[2 * f], od[2 * f + 1]
-                        od[2 * f] = M[p, f, 0, 0] * a0 + M[p, f, 1, 0] * a1
-                        od[2 * f + 1] = M[p, f, 0, 1] * a0 + M[p, f, 1, 1] * a1
+                        od[2 * f] = M[3, p, f, 0, 0] * a0 + M[3, p, f, 0, 1] * a1
+                        od[2 * f + 1] = M[3, p, f, 1, 0] * a0 + M[3, p, f, 1, 1] * a1
                 for d in range(hd):
                     o_all[p, d * heads + h] = od[d]
         for p in range(P):
@@ -268,16 +268,23 @@ def test_attn(rng):
     bqkv = rng.normal(size=3 * C) * 0.3
     wo = rng.normal(size=(C, C)) * 0.3
     bo = rng.normal(size=C) * 0.3
-    M = rng.normal(size=(H * W, C // heads // 2, 2, 2))
+    M = rng.normal(size=(4, H * W, C // heads // 2, 2, 2))  # four independent sets
     close("attn no GTA", ref.attn_J(x, heads, wqkv, bqkv, wo, bo), naive_attn(x, heads, wqkv, bqkv, wo, bo))
     close("attn GTA (non-orthogonal M)", ref.attn_J(x, heads, wqkv, bqkv, wo, bo, M),
           naive_attn(x, heads, wqkv, bqkv, wo, bo, M))
-    # a transposed M must give a different answer (the test is sensitive to it)
-    diff = np.max(np.abs(ref.attn_J(x, heads, wqkv, bqkv, wo, bo, M)
-                         - ref.attn_J(x, heads, wqkv, bqkv, wo, bo, M.transpose(0, 1, 3, 2))))
-    check("attn GTA sensitive to M transpose", diff > 1e-3, f"(diff {diff:.2e})")
-    close("attn 4 heads GTA", ref.attn_J(x, 4, wqkv, bqkv, wo, bo, M[:, :2]),
-          naive_attn(x, 4, wqkv, bqkv, wo, bo, M[:, :2]))
+    # a transposed set, or two sets swapped, must give a different answer
+    for what, M2 in [("M transpose", M.transpose(0, 1, 2, 4, 3)), ("sets q/k swapped", M[[1, 0, 2, 3]]),
+                     ("sets v/o swapped", M[[0, 1, 3, 2]])]:
+        diff = np.max(np.abs(ref.attn_J(x, heads, wqkv, bqkv, wo, bo, M)
+                             - ref.attn_J(x, heads, wqkv, bqkv, wo, bo, M2)))
+        check(f"attn GTA sensitive to {what}", diff > 1e-3, f"(diff {diff:.2e})")
+    close("attn 4 heads GTA", ref.attn_J(x, 4, wqkv, bqkv, wo, bo, M[:, :, :2]),
+          naive_attn(x, 4, wqkv, bqkv, wo, bo, M[:, :, :2]))
+    # the initial sets: M, M, M, M^T (spec 3)
+    S0 = ref.gta_init_sets(4, 5, 8)
+    check("GTA init sets (M, M, M, M^T)", S0.shape == (4, 20, 4, 2, 2) and
+          np.array_equal(S0[0], S0[1]) and np.array_equal(S0[0], S0[2]) and
+          np.array_equal(S0[3], S0[0].transpose(0, 1, 3, 2)) and not np.array_equal(S0[3], S0[0]))
     # GTA init by hand: hd = 8 -> F = 2, phi = [1, 0.01]; (i, j) = (2, 3): angles [2, 3, .02, .03]
     G = ref.gta_init(4, 5, 8)
     p = 2 * 5 + 3
@@ -389,7 +396,7 @@ def test_kuramoto(rng):
         if o["connectivity"] == "Attn":
             prm.update({"J.w_qkv": 0.3 * rng.normal(size=(3 * C, C)), "J.b_qkv": 0.3 * rng.normal(size=3 * C),
                         "J.w_o": 0.3 * rng.normal(size=(C, C)), "J.b_o": 0.3 * rng.normal(size=C),
-                        "J.gta": ref.gta_init(H, W, C // 2) + 0.1 * rng.normal(size=(H * W, 2, 2, 2))})
+                        "J.gta": ref.gta_init_sets(H, W, C // 2) + 0.1 * rng.normal(size=(4, H * W, 2, 2, 2))})
             Jf = lambda x, p=prm: naive_attn(x, 2, p["J.w_qkv"], p["J.b_qkv"], p["J.w_o"], p["J.b_o"], p["J.gta"])
         elif o["connectivity"] == "Conv":
             prm.update({"J.weight": 0.3 * rng.normal(size=(C, C, 3, 3)), "J.bias": 0.3 * rng.normal(size=C)})

@@ -36,7 +36,7 @@ std::vector<OutSpec> infer_kuramoto(const OpCtx& c) {
       if (sat_mul(P, P) > kMaxElems)
         c.fail("attention over " + std::to_string(P) + " positions needs a " + std::to_string(P) + "x" +
                std::to_string(P) + " matrix per head (too large)");
-      if (a.gta) c.check_param("J.gta", {P, hd / 2, 2, 2});
+      if (a.gta) c.check_param("J.gta", {4, P, hd / 2, 2, 2});  // sets q, k, v, o
       break;
     }
     case Connectivity::Conv: {

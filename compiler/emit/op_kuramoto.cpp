@@ -92,7 +92,7 @@ struct KuramotoLowering : OpLowering {
         ps.push_back(make_param("J.w_o", {s.C, s.C}, ParamDecl::Init::Uniform, b));
         ps.push_back(make_param("J.b_o", {s.C}, ParamDecl::Init::Uniform, b));
         if (a.gta) {
-          ParamDecl g = make_param("J.gta", {s.P, s.hd / 2, 2, 2}, ParamDecl::Init::Gta, 0.0);
+          ParamDecl g = make_param("J.gta", {4, s.P, s.hd / 2, 2, 2}, ParamDecl::Init::Gta, 0.0);
           g.gta_h = s.H;
           g.gta_w = s.W;
           g.gta_hd = s.hd;

@@ -57,22 +57,22 @@ namespace akorn_gen::sudoku_small {
     {"klayer.J.b_qkv", 1, {192}, 192, 12928, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
     {"klayer.J.w_o", 2, {64, 64}, 4096, 13120, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
     {"klayer.J.b_o", 1, {64}, 64, 17216, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
-    {"klayer.J.gta", 4, {81, 4, 2, 2}, 1296, 17280, true, akorn::Init::Gta, 0, 9, 9, 8},
-    {"klayer.omega", 1, {2}, 2, 18576, true, akorn::Init::Omega, 0.5, 0, 0, 0},
-    {"klayer.gamma", 1, {1}, 1, 18592, true, akorn::Init::Const, 1, 0, 0, 0},
-    {"readout.weight", 4, {256, 64, 1, 1}, 16384, 18608, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
-    {"readout.conv_bias", 1, {256}, 256, 34992, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
-    {"readout.bias", 1, {64}, 64, 35248, true, akorn::Init::Const, 0, 0, 0, 0},
-    {"ff_conv1.weight", 4, {64, 64, 1, 1}, 4096, 35312, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
-    {"ff_conv1.bias", 1, {64}, 64, 39408, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
-    {"ff_conv2.weight", 4, {64, 64, 1, 1}, 4096, 39472, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
-    {"ff_conv2.bias", 1, {64}, 64, 43568, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
-    {"conv3.weight", 4, {64, 64, 1, 1}, 4096, 43632, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
-    {"conv3.bias", 1, {64}, 64, 47728, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
-    {"head.weight", 4, {9, 64, 1, 1}, 576, 47792, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
-    {"head.bias", 1, {9}, 9, 48368, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
+    {"klayer.J.gta", 5, {4, 81, 4, 2, 2}, 5184, 17280, true, akorn::Init::Gta, 0, 9, 9, 8},
+    {"klayer.omega", 1, {2}, 2, 22464, true, akorn::Init::Omega, 0.5, 0, 0, 0},
+    {"klayer.gamma", 1, {1}, 1, 22480, true, akorn::Init::Const, 1, 0, 0, 0},
+    {"readout.weight", 4, {256, 64, 1, 1}, 16384, 22496, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
+    {"readout.conv_bias", 1, {256}, 256, 38880, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
+    {"readout.bias", 1, {64}, 64, 39136, true, akorn::Init::Const, 0, 0, 0, 0},
+    {"ff_conv1.weight", 4, {64, 64, 1, 1}, 4096, 39200, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
+    {"ff_conv1.bias", 1, {64}, 64, 43296, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
+    {"ff_conv2.weight", 4, {64, 64, 1, 1}, 4096, 43360, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
+    {"ff_conv2.bias", 1, {64}, 64, 47456, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
+    {"conv3.weight", 4, {64, 64, 1, 1}, 4096, 47520, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
+    {"conv3.bias", 1, {64}, 64, 51616, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
+    {"head.weight", 4, {9, 64, 1, 1}, 576, 51680, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
+    {"head.bias", 1, {9}, 9, 52256, true, akorn::Init::Uniform, 0.125, 0, 0, 0},
   };
-  inline constexpr akorn::index_t kParamElems = 48384;
+  inline constexpr akorn::index_t kParamElems = 52272;
 
   // ---- memory plan, inference: {buffer, offset, elements, first step, last step}, all per sample (x N at run time)
   inline constexpr akorn::PlanEntry kInferPlan[] = {
@@ -99,16 +99,16 @@ namespace akorn_gen::sudoku_small {
   inline constexpr int kInferSteps = 13;
   // ---- memory plan, training: {buffer, offset, elements, first step, last step}, all per sample (x N at run time)
   inline constexpr akorn::PlanEntry kTrainPlan[] = {
-    {"value c", 1555856, 5184, 0, 25},
-    {"value x0", 1561040, 5184, 1, 25},
+    {"value c", 1586960, 5184, 0, 25},
+    {"value x0", 1592144, 5184, 1, 25},
     {"value xT", 1296000, 5184, 2, 24},
-    {"klayer: X", 1374416, 88128, 2, 25},
-    {"klayer: Jx", 1462544, 82944, 2, 25},
+    {"klayer: X", 1405520, 88128, 2, 25},
+    {"klayer: Jx", 1493648, 82944, 2, 25},
     {"klayer: Jsaved", 0, 1254528, 2, 25},
     {"klayer: Jws", 1254528, 15552, 2, 2},
-    {"klayer: Jws_b", 1254528, 119880, 25, 25},
-    {"klayer: gx", 1545488, 10368, 25, 25},
-    {"klayer: dy", 1566224, 5184, 25, 25},
+    {"klayer: Jws_b", 1254528, 150984, 25, 25},
+    {"klayer: gx", 1576592, 10368, 25, 25},
+    {"klayer: dy", 1597328, 5184, 25, 25},
     {"value h0", 1275264, 5184, 3, 8},
     {"readout: z", 1254528, 20736, 3, 24},
     {"readout: ws_b", 1275264, 20736, 24, 24},
@@ -123,9 +123,9 @@ namespace akorn_gen::sudoku_small {
     {"value logits", 1285632, 729, 12, 13},
     {"value loss", 1287104, 1, 13, 13},
     {"loss: probs", 1286368, 729, 13, 14},
-    {"grad c", 1571408, 5184, 25, 27},
-    {"grad x0", 1576592, 5184, 25, 26},
-    {"grad xT", 1581776, 5184, 24, 25},
+    {"grad c", 1602512, 5184, 25, 27},
+    {"grad x0", 1607696, 5184, 25, 26},
+    {"grad xT", 1612880, 5184, 24, 25},
     {"grad h0", 1301184, 5184, 19, 24},
     {"grad ff_a", 1275264, 5184, 22, 23},
     {"grad ff_b", 1285632, 5184, 21, 22},
@@ -138,7 +138,7 @@ namespace akorn_gen::sudoku_small {
     {"grad logits", 1306368, 729, 14, 15},
     {"grad loss", 1285632, 1, 14, 14},
   };
-  inline constexpr akorn::index_t kTrainArenaElems = 1586960;  // per sample
+  inline constexpr akorn::index_t kTrainArenaElems = 1618064;  // per sample
   inline constexpr int kTrainSteps = 28;
   inline constexpr bool kTrainable = true;
   inline constexpr int kTrainedSteps = 16;  // T of the Kuramoto layers
@@ -267,7 +267,7 @@ namespace akorn_gen::sudoku_small {
     void fwd_embed() {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* y = A(1555856);  // value 'c' [9, 9, 64]
+      [[maybe_unused]] S* y = A(1586960);  // value 'c' [9, 9, 64]
       [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 64]
       K_embed::forward(N, tokens, weight, y);
     }
@@ -278,7 +278,7 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
       [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 64]
       [[maybe_unused]] S* d_weight = grads_ + 0;
-      [[maybe_unused]] S* d_y = A(1571408);  // dL/dc
+      [[maybe_unused]] S* d_y = A(1602512);  // dL/dc
       K_embed::backward(N, tokens, d_y, d_weight);
     }
 
@@ -295,9 +295,9 @@ namespace akorn_gen::sudoku_small {
     // op 1 'init' (OscillatorInit): x0 = c at given cells (token != 0), N(0,1) noise elsewhere
     void fwd_init() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* c = A(1555856);  // value 'c' [9, 9, 64]
+      [[maybe_unused]] const S* c = A(1586960);  // value 'c' [9, 9, 64]
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* x0 = A(1561040);  // value 'x0' [9, 9, 64]
+      [[maybe_unused]] S* x0 = A(1592144);  // value 'x0' [9, 9, 64]
       // counter-based noise: stream 1 (this op's index), sample = sample0_ + row: independent of batching
       K_init::forward(N, c, tokens, seed_, 1, sample0_, x0);
     }
@@ -306,8 +306,8 @@ namespace akorn_gen::sudoku_small {
     void bwd_init() {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* d_x0 = A(1576592);  // dL/dx0
-      [[maybe_unused]] S* d_c = A(1571408);  // dL/dc
+      [[maybe_unused]] S* d_x0 = A(1607696);  // dL/dx0
+      [[maybe_unused]] S* d_c = A(1602512);  // dL/dc
       K_init::backward(N, tokens, d_x0, d_c);
     }
 
@@ -322,9 +322,9 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] S* J_b_qkv = params_ + 12928;  // 'klayer.J.b_qkv' [192]
       [[maybe_unused]] S* J_w_o = params_ + 13120;  // 'klayer.J.w_o' [64, 64]
       [[maybe_unused]] S* J_b_o = params_ + 17216;  // 'klayer.J.b_o' [64]
-      [[maybe_unused]] S* J_gta = params_ + 17280;  // 'klayer.J.gta' [81, 4, 2, 2]
-      [[maybe_unused]] S* omega = params_ + 18576;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* gamma = params_ + 18592;  // 'klayer.gamma' [1]
+      [[maybe_unused]] S* J_gta = params_ + 17280;  // 'klayer.J.gta' [4, 81, 4, 2, 2]
+      [[maybe_unused]] S* omega = params_ + 22464;  // 'klayer.omega' [2]
+      [[maybe_unused]] S* gamma = params_ + 22480;  // 'klayer.gamma' [1]
       [[maybe_unused]] S* X = A(93968);  // two states, ping-pong, 10368 per sample
       [[maybe_unused]] S* Jx = A(119888);  // J(x_t), 5184 per sample
       [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of one step, 78408 per sample
@@ -352,19 +352,19 @@ namespace akorn_gen::sudoku_small {
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 8, GTA, global omega (learned), projection, gamma learned
     void fwd_klayer() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x0 = A(1561040);  // value 'x0' [9, 9, 64]
-      [[maybe_unused]] const S* c = A(1555856);  // value 'c' [9, 9, 64]
+      [[maybe_unused]] const S* x0 = A(1592144);  // value 'x0' [9, 9, 64]
+      [[maybe_unused]] const S* c = A(1586960);  // value 'c' [9, 9, 64]
       [[maybe_unused]] S* xT = A(1296000);  // value 'xT' [9, 9, 64]
       [[maybe_unused]] S* energy = out_.energy;  // written straight to the caller (may be null)
       [[maybe_unused]] S* J_w_qkv = params_ + 640;  // 'klayer.J.w_qkv' [192, 64]
       [[maybe_unused]] S* J_b_qkv = params_ + 12928;  // 'klayer.J.b_qkv' [192]
       [[maybe_unused]] S* J_w_o = params_ + 13120;  // 'klayer.J.w_o' [64, 64]
       [[maybe_unused]] S* J_b_o = params_ + 17216;  // 'klayer.J.b_o' [64]
-      [[maybe_unused]] S* J_gta = params_ + 17280;  // 'klayer.J.gta' [81, 4, 2, 2]
-      [[maybe_unused]] S* omega = params_ + 18576;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* gamma = params_ + 18592;  // 'klayer.gamma' [1]
-      [[maybe_unused]] S* X = A(1374416);  // states x_0 .. x_T, 88128 per sample
-      [[maybe_unused]] S* Jx = A(1462544);  // J(x_t) of every step, 82944 per sample
+      [[maybe_unused]] S* J_gta = params_ + 17280;  // 'klayer.J.gta' [4, 81, 4, 2, 2]
+      [[maybe_unused]] S* omega = params_ + 22464;  // 'klayer.omega' [2]
+      [[maybe_unused]] S* gamma = params_ + 22480;  // 'klayer.gamma' [1]
+      [[maybe_unused]] S* X = A(1405520);  // states x_0 .. x_T, 88128 per sample
+      [[maybe_unused]] S* Jx = A(1493648);  // J(x_t) of every step, 82944 per sample
       [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of every step, 1254528 per sample
       [[maybe_unused]] S* Jws = A(1254528);  // J workspace, 15552 per sample
       const S* cn = c;  // no stimulus normalisation
@@ -387,8 +387,8 @@ namespace akorn_gen::sudoku_small {
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 8, GTA, global omega (learned), projection, gamma learned
     void bwd_klayer() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x0 = A(1561040);  // value 'x0' [9, 9, 64]
-      [[maybe_unused]] const S* c = A(1555856);  // value 'c' [9, 9, 64]
+      [[maybe_unused]] const S* x0 = A(1592144);  // value 'x0' [9, 9, 64]
+      [[maybe_unused]] const S* c = A(1586960);  // value 'c' [9, 9, 64]
       [[maybe_unused]] S* J_w_qkv = params_ + 640;  // 'klayer.J.w_qkv' [192, 64]
       [[maybe_unused]] S* d_J_w_qkv = grads_ + 640;
       [[maybe_unused]] S* J_b_qkv = params_ + 12928;  // 'klayer.J.b_qkv' [192]
@@ -397,22 +397,22 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] S* d_J_w_o = grads_ + 13120;
       [[maybe_unused]] S* J_b_o = params_ + 17216;  // 'klayer.J.b_o' [64]
       [[maybe_unused]] S* d_J_b_o = grads_ + 17216;
-      [[maybe_unused]] S* J_gta = params_ + 17280;  // 'klayer.J.gta' [81, 4, 2, 2]
+      [[maybe_unused]] S* J_gta = params_ + 17280;  // 'klayer.J.gta' [4, 81, 4, 2, 2]
       [[maybe_unused]] S* d_J_gta = grads_ + 17280;
-      [[maybe_unused]] S* omega = params_ + 18576;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* d_omega = grads_ + 18576;
-      [[maybe_unused]] S* gamma = params_ + 18592;  // 'klayer.gamma' [1]
-      [[maybe_unused]] S* d_gamma = grads_ + 18592;
-      [[maybe_unused]] S* X = A(1374416);  // states x_0 .. x_T, 88128 per sample
-      [[maybe_unused]] S* Jx = A(1462544);  // J(x_t) of every step, 82944 per sample
+      [[maybe_unused]] S* omega = params_ + 22464;  // 'klayer.omega' [2]
+      [[maybe_unused]] S* d_omega = grads_ + 22464;
+      [[maybe_unused]] S* gamma = params_ + 22480;  // 'klayer.gamma' [1]
+      [[maybe_unused]] S* d_gamma = grads_ + 22480;
+      [[maybe_unused]] S* X = A(1405520);  // states x_0 .. x_T, 88128 per sample
+      [[maybe_unused]] S* Jx = A(1493648);  // J(x_t) of every step, 82944 per sample
       [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of every step, 1254528 per sample
-      [[maybe_unused]] S* Jws_b = A(1254528);  // J workspace in the backward pass, 119880 per sample
-      [[maybe_unused]] S* gx = A(1545488);  // dL/dx_t, ping-pong, 10368 per sample
-      [[maybe_unused]] S* dy = A(1566224);  // dL/d(J x_t + c_n) of one step, 5184 per sample
-      [[maybe_unused]] S* d_xT = A(1581776);  // dL/dxT
-      [[maybe_unused]] S* d_x0 = A(1576592);  // dL/dx0
+      [[maybe_unused]] S* Jws_b = A(1254528);  // J workspace in the backward pass, 150984 per sample
+      [[maybe_unused]] S* gx = A(1576592);  // dL/dx_t, ping-pong, 10368 per sample
+      [[maybe_unused]] S* dy = A(1597328);  // dL/d(J x_t + c_n) of one step, 5184 per sample
+      [[maybe_unused]] S* d_xT = A(1612880);  // dL/dxT
+      [[maybe_unused]] S* d_x0 = A(1607696);  // dL/dx0
       Be::fill(d_x0, N * 5184, S(0));  // first gradient written into this buffer
-      [[maybe_unused]] S* d_c = A(1571408);  // dL/dc
+      [[maybe_unused]] S* d_c = A(1602512);  // dL/dc
       Be::fill(d_c, N * 5184, S(0));  // first gradient written into this buffer
       const akorn::index_t PC = 5184;
       constexpr int T = 16;
@@ -439,9 +439,9 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(114704);  // value 'xT' [9, 9, 64]
       [[maybe_unused]] S* y = A(20736);  // value 'h0' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 18608;  // 'readout.weight' [256, 64, 1, 1]
-      [[maybe_unused]] S* conv_bias = params_ + 34992;  // 'readout.conv_bias' [256]
-      [[maybe_unused]] S* bias = params_ + 35248;  // 'readout.bias' [64]
+      [[maybe_unused]] S* weight = params_ + 22496;  // 'readout.weight' [256, 64, 1, 1]
+      [[maybe_unused]] S* conv_bias = params_ + 38880;  // 'readout.conv_bias' [256]
+      [[maybe_unused]] S* bias = params_ + 39136;  // 'readout.bias' [64]
       [[maybe_unused]] S* z = A(0);  // conv output z before the norm, 20736 per sample
       K_readout::forward(N, x, weight, conv_bias, bias, y, z, nullptr);
     }
@@ -451,9 +451,9 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1296000);  // value 'xT' [9, 9, 64]
       [[maybe_unused]] S* y = A(1275264);  // value 'h0' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 18608;  // 'readout.weight' [256, 64, 1, 1]
-      [[maybe_unused]] S* conv_bias = params_ + 34992;  // 'readout.conv_bias' [256]
-      [[maybe_unused]] S* bias = params_ + 35248;  // 'readout.bias' [64]
+      [[maybe_unused]] S* weight = params_ + 22496;  // 'readout.weight' [256, 64, 1, 1]
+      [[maybe_unused]] S* conv_bias = params_ + 38880;  // 'readout.conv_bias' [256]
+      [[maybe_unused]] S* bias = params_ + 39136;  // 'readout.bias' [64]
       [[maybe_unused]] S* z = A(1254528);  // conv output z before the norm, 20736 per sample
       K_readout::forward(N, x, weight, conv_bias, bias, y, z, nullptr);
     }
@@ -462,16 +462,16 @@ namespace akorn_gen::sudoku_small {
     void bwd_readout() {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1296000);  // value 'xT' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 18608;  // 'readout.weight' [256, 64, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 18608;
-      [[maybe_unused]] S* conv_bias = params_ + 34992;  // 'readout.conv_bias' [256]
-      [[maybe_unused]] S* d_conv_bias = grads_ + 34992;
-      [[maybe_unused]] S* bias = params_ + 35248;  // 'readout.bias' [64]
-      [[maybe_unused]] S* d_bias = grads_ + 35248;
+      [[maybe_unused]] S* weight = params_ + 22496;  // 'readout.weight' [256, 64, 1, 1]
+      [[maybe_unused]] S* d_weight = grads_ + 22496;
+      [[maybe_unused]] S* conv_bias = params_ + 38880;  // 'readout.conv_bias' [256]
+      [[maybe_unused]] S* d_conv_bias = grads_ + 38880;
+      [[maybe_unused]] S* bias = params_ + 39136;  // 'readout.bias' [64]
+      [[maybe_unused]] S* d_bias = grads_ + 39136;
       [[maybe_unused]] S* z = A(1254528);  // conv output z before the norm, 20736 per sample
       [[maybe_unused]] S* ws_b = A(1275264);  // dz and im2col columns, 20736 per sample
       [[maybe_unused]] S* d_y = A(1301184);  // dL/dh0
-      [[maybe_unused]] S* d_x = A(1581776);  // dL/dxT
+      [[maybe_unused]] S* d_x = A(1612880);  // dL/dxT
       Be::fill(d_x, N * 5184, S(0));  // first gradient written into this buffer
       K_readout::backward(N, x, weight, z, d_y, d_x, d_weight, d_conv_bias, d_bias, ws_b);
     }
@@ -506,8 +506,8 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(0);  // value 'ff_a' [9, 9, 64]
       [[maybe_unused]] S* y = A(5184);  // value 'ff_b' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 35312;  // 'ff_conv1.weight' [64, 64, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 39408;  // 'ff_conv1.bias' [64]
+      [[maybe_unused]] S* weight = params_ + 39200;  // 'ff_conv1.weight' [64, 64, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 43296;  // 'ff_conv1.bias' [64]
       K_ff_conv1::forward(N, x, weight, bias, y, nullptr);
     }
 
@@ -516,8 +516,8 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1280448);  // value 'ff_a' [9, 9, 64]
       [[maybe_unused]] S* y = A(1285632);  // value 'ff_b' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 35312;  // 'ff_conv1.weight' [64, 64, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 39408;  // 'ff_conv1.bias' [64]
+      [[maybe_unused]] S* weight = params_ + 39200;  // 'ff_conv1.weight' [64, 64, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 43296;  // 'ff_conv1.bias' [64]
       K_ff_conv1::forward(N, x, weight, bias, y, nullptr);
     }
 
@@ -525,10 +525,10 @@ namespace akorn_gen::sudoku_small {
     void bwd_ff_conv1() {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1280448);  // value 'ff_a' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 35312;  // 'ff_conv1.weight' [64, 64, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 35312;
-      [[maybe_unused]] S* bias = params_ + 39408;  // 'ff_conv1.bias' [64]
-      [[maybe_unused]] S* d_bias = grads_ + 39408;
+      [[maybe_unused]] S* weight = params_ + 39200;  // 'ff_conv1.weight' [64, 64, 1, 1]
+      [[maybe_unused]] S* d_weight = grads_ + 39200;
+      [[maybe_unused]] S* bias = params_ + 43296;  // 'ff_conv1.bias' [64]
+      [[maybe_unused]] S* d_bias = grads_ + 43296;
       [[maybe_unused]] S* d_y = A(1285632);  // dL/dff_b
       [[maybe_unused]] S* d_x = A(1275264);  // dL/dff_a
       Be::fill(d_x, N * 5184, S(0));  // first gradient written into this buffer
@@ -566,8 +566,8 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(0);  // value 'ff_c' [9, 9, 64]
       [[maybe_unused]] S* y = A(5184);  // value 'ff_d' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 39472;  // 'ff_conv2.weight' [64, 64, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 43568;  // 'ff_conv2.bias' [64]
+      [[maybe_unused]] S* weight = params_ + 43360;  // 'ff_conv2.weight' [64, 64, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 47456;  // 'ff_conv2.bias' [64]
       K_ff_conv2::forward(N, x, weight, bias, y, nullptr);
     }
 
@@ -576,8 +576,8 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1290816);  // value 'ff_c' [9, 9, 64]
       [[maybe_unused]] S* y = A(1285632);  // value 'ff_d' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 39472;  // 'ff_conv2.weight' [64, 64, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 43568;  // 'ff_conv2.bias' [64]
+      [[maybe_unused]] S* weight = params_ + 43360;  // 'ff_conv2.weight' [64, 64, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 47456;  // 'ff_conv2.bias' [64]
       K_ff_conv2::forward(N, x, weight, bias, y, nullptr);
     }
 
@@ -585,10 +585,10 @@ namespace akorn_gen::sudoku_small {
     void bwd_ff_conv2() {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1290816);  // value 'ff_c' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 39472;  // 'ff_conv2.weight' [64, 64, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 39472;
-      [[maybe_unused]] S* bias = params_ + 43568;  // 'ff_conv2.bias' [64]
-      [[maybe_unused]] S* d_bias = grads_ + 43568;
+      [[maybe_unused]] S* weight = params_ + 43360;  // 'ff_conv2.weight' [64, 64, 1, 1]
+      [[maybe_unused]] S* d_weight = grads_ + 43360;
+      [[maybe_unused]] S* bias = params_ + 47456;  // 'ff_conv2.bias' [64]
+      [[maybe_unused]] S* d_bias = grads_ + 47456;
       [[maybe_unused]] S* d_y = A(1285632);  // dL/dff_d
       [[maybe_unused]] S* d_x = A(1275264);  // dL/dff_c
       Be::fill(d_x, N * 5184, S(0));  // first gradient written into this buffer
@@ -655,8 +655,8 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(5184);  // value 'h2' [9, 9, 64]
       [[maybe_unused]] S* y = A(0);  // value 'h3' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 43632;  // 'conv3.weight' [64, 64, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 47728;  // 'conv3.bias' [64]
+      [[maybe_unused]] S* weight = params_ + 47520;  // 'conv3.weight' [64, 64, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 51616;  // 'conv3.bias' [64]
       K_conv3::forward(N, x, weight, bias, y, nullptr);
     }
 
@@ -665,8 +665,8 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1275264);  // value 'h2' [9, 9, 64]
       [[maybe_unused]] S* y = A(1285632);  // value 'h3' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 43632;  // 'conv3.weight' [64, 64, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 47728;  // 'conv3.bias' [64]
+      [[maybe_unused]] S* weight = params_ + 47520;  // 'conv3.weight' [64, 64, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 51616;  // 'conv3.bias' [64]
       K_conv3::forward(N, x, weight, bias, y, nullptr);
     }
 
@@ -674,10 +674,10 @@ namespace akorn_gen::sudoku_small {
     void bwd_conv3() {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1275264);  // value 'h2' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 43632;  // 'conv3.weight' [64, 64, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 43632;
-      [[maybe_unused]] S* bias = params_ + 47728;  // 'conv3.bias' [64]
-      [[maybe_unused]] S* d_bias = grads_ + 47728;
+      [[maybe_unused]] S* weight = params_ + 47520;  // 'conv3.weight' [64, 64, 1, 1]
+      [[maybe_unused]] S* d_weight = grads_ + 47520;
+      [[maybe_unused]] S* bias = params_ + 51616;  // 'conv3.bias' [64]
+      [[maybe_unused]] S* d_bias = grads_ + 51616;
       [[maybe_unused]] S* d_y = A(1306368);  // dL/dh3
       [[maybe_unused]] S* d_x = A(1285632);  // dL/dh2
       Be::fill(d_x, N * 5184, S(0));  // first gradient written into this buffer
@@ -715,8 +715,8 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(5184);  // value 'h4' [9, 9, 64]
       [[maybe_unused]] S* y = A(0);  // value 'logits' [9, 9, 9]
-      [[maybe_unused]] S* weight = params_ + 47792;  // 'head.weight' [9, 64, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 48368;  // 'head.bias' [9]
+      [[maybe_unused]] S* weight = params_ + 51680;  // 'head.weight' [9, 64, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 52256;  // 'head.bias' [9]
       K_head::forward(N, x, weight, bias, y, nullptr);
       if (out_.logits) Be::copy(out_.logits, y, N * 729);
     }
@@ -726,8 +726,8 @@ namespace akorn_gen::sudoku_small {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1301184);  // value 'h4' [9, 9, 64]
       [[maybe_unused]] S* y = A(1285632);  // value 'logits' [9, 9, 9]
-      [[maybe_unused]] S* weight = params_ + 47792;  // 'head.weight' [9, 64, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 48368;  // 'head.bias' [9]
+      [[maybe_unused]] S* weight = params_ + 51680;  // 'head.weight' [9, 64, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 52256;  // 'head.bias' [9]
       K_head::forward(N, x, weight, bias, y, nullptr);
       if (out_.logits) Be::copy(out_.logits, y, N * 729);
     }
@@ -736,10 +736,10 @@ namespace akorn_gen::sudoku_small {
     void bwd_head() {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(1301184);  // value 'h4' [9, 9, 64]
-      [[maybe_unused]] S* weight = params_ + 47792;  // 'head.weight' [9, 64, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 47792;
-      [[maybe_unused]] S* bias = params_ + 48368;  // 'head.bias' [9]
-      [[maybe_unused]] S* d_bias = grads_ + 48368;
+      [[maybe_unused]] S* weight = params_ + 51680;  // 'head.weight' [9, 64, 1, 1]
+      [[maybe_unused]] S* d_weight = grads_ + 51680;
+      [[maybe_unused]] S* bias = params_ + 52256;  // 'head.bias' [9]
+      [[maybe_unused]] S* d_bias = grads_ + 52256;
       [[maybe_unused]] S* d_y = A(1306368);  // dL/dlogits
       [[maybe_unused]] S* d_x = A(1285632);  // dL/dh4
       Be::fill(d_x, N * 5184, S(0));  // first gradient written into this buffer

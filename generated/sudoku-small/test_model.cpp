@@ -29,7 +29,7 @@ static void grad_ops(Report& rep, int probes) {
     akorn::testing::OpCase<Spec> c;
     c.name = "embed";
     c.inputs = {};
-    c.outputs = {{"c", 1555856, 5184, 1571408, -1}, };
+    c.outputs = {{"c", 1586960, 5184, 1602512, -1}, };
     c.params = {0, };
     c.fwd = [](M& m) { m.fwd_embed(); };
     c.bwd = [](M& m) { m.bwd_embed(); };
@@ -38,8 +38,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "init";
-    c.inputs = {{"c", 1555856, 5184, 1571408, -1}, };
-    c.outputs = {{"x0", 1561040, 5184, 1576592, -1}, };
+    c.inputs = {{"c", 1586960, 5184, 1602512, -1}, };
+    c.outputs = {{"x0", 1592144, 5184, 1607696, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_init(); };
     c.bwd = [](M& m) { m.bwd_init(); };
@@ -48,8 +48,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "klayer";
-    c.inputs = {{"x0", 1561040, 5184, 1576592, -1}, {"c", 1555856, 5184, 1571408, -1}, };
-    c.outputs = {{"xT", 1296000, 5184, 1581776, -1}, };
+    c.inputs = {{"x0", 1592144, 5184, 1607696, -1}, {"c", 1586960, 5184, 1602512, -1}, };
+    c.outputs = {{"xT", 1296000, 5184, 1612880, -1}, };
     c.params = {1, 2, 3, 4, 5, 6, 7, };
     c.fwd = [](M& m) { m.fwd_klayer(); };
     c.bwd = [](M& m) { m.bwd_klayer(); };
@@ -58,7 +58,7 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "readout";
-    c.inputs = {{"xT", 1296000, 5184, 1581776, -1}, };
+    c.inputs = {{"xT", 1296000, 5184, 1612880, -1}, };
     c.outputs = {{"h0", 1275264, 5184, 1301184, -1}, };
     c.params = {8, 9, 10, };
     c.fwd = [](M& m) { m.fwd_readout(); };
@@ -190,8 +190,8 @@ template <typename S> static std::vector<GoldenStep<Spec, S>> golden_infer() {
 template <typename S> static std::vector<GoldenStep<Spec, S>> golden_train() {
   using M = Model<S>;
   std::vector<GoldenStep<Spec, S>> steps;
-  steps.push_back({"embed", [](M& m) { m.fwd_embed(); }, {{"c", 1555856, 5184, false}, }});
-  steps.push_back({"init", [](M& m) { m.fwd_init(); }, {{"x0", 1561040, 5184, false}, }});
+  steps.push_back({"embed", [](M& m) { m.fwd_embed(); }, {{"c", 1586960, 5184, false}, }});
+  steps.push_back({"init", [](M& m) { m.fwd_init(); }, {{"x0", 1592144, 5184, false}, }});
   steps.push_back({"klayer", [](M& m) { m.fwd_klayer(); }, {{"xT", 1296000, 5184, false}, }});
   steps.push_back({"readout", [](M& m) { m.fwd_readout(); }, {{"h0", 1275264, 5184, false}, }});
   steps.push_back({"ff_relu1", [](M& m) { m.fwd_ff_relu1(); }, {{"ff_a", 1280448, 5184, false}, }});

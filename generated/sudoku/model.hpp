@@ -57,22 +57,22 @@ namespace akorn_gen::sudoku {
     {"klayer.J.b_qkv", 1, {1536}, 1536, 791552, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
     {"klayer.J.w_o", 2, {512, 512}, 262144, 793088, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
     {"klayer.J.b_o", 1, {512}, 512, 1055232, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
-    {"klayer.J.gta", 4, {81, 32, 2, 2}, 10368, 1055744, true, akorn::Init::Gta, 0, 9, 9, 64},
-    {"klayer.omega", 1, {2}, 2, 1066112, true, akorn::Init::Omega, 0.5, 0, 0, 0},
-    {"klayer.gamma", 1, {1}, 1, 1066128, true, akorn::Init::Const, 1, 0, 0, 0},
-    {"readout.weight", 4, {2048, 512, 1, 1}, 1048576, 1066144, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
-    {"readout.conv_bias", 1, {2048}, 2048, 2114720, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
-    {"readout.bias", 1, {512}, 512, 2116768, true, akorn::Init::Const, 0, 0, 0, 0},
-    {"ff_conv1.weight", 4, {512, 512, 1, 1}, 262144, 2117280, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
-    {"ff_conv1.bias", 1, {512}, 512, 2379424, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
-    {"ff_conv2.weight", 4, {512, 512, 1, 1}, 262144, 2379936, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
-    {"ff_conv2.bias", 1, {512}, 512, 2642080, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
-    {"conv3.weight", 4, {512, 512, 1, 1}, 262144, 2642592, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
-    {"conv3.bias", 1, {512}, 512, 2904736, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
-    {"head.weight", 4, {9, 512, 1, 1}, 4608, 2905248, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
-    {"head.bias", 1, {9}, 9, 2909856, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
+    {"klayer.J.gta", 5, {4, 81, 32, 2, 2}, 41472, 1055744, true, akorn::Init::Gta, 0, 9, 9, 64},
+    {"klayer.omega", 1, {2}, 2, 1097216, true, akorn::Init::Omega, 0.5, 0, 0, 0},
+    {"klayer.gamma", 1, {1}, 1, 1097232, true, akorn::Init::Const, 1, 0, 0, 0},
+    {"readout.weight", 4, {2048, 512, 1, 1}, 1048576, 1097248, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
+    {"readout.conv_bias", 1, {2048}, 2048, 2145824, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
+    {"readout.bias", 1, {512}, 512, 2147872, true, akorn::Init::Const, 0, 0, 0, 0},
+    {"ff_conv1.weight", 4, {512, 512, 1, 1}, 262144, 2148384, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
+    {"ff_conv1.bias", 1, {512}, 512, 2410528, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
+    {"ff_conv2.weight", 4, {512, 512, 1, 1}, 262144, 2411040, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
+    {"ff_conv2.bias", 1, {512}, 512, 2673184, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
+    {"conv3.weight", 4, {512, 512, 1, 1}, 262144, 2673696, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
+    {"conv3.bias", 1, {512}, 512, 2935840, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
+    {"head.weight", 4, {9, 512, 1, 1}, 4608, 2936352, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
+    {"head.bias", 1, {9}, 9, 2940960, true, akorn::Init::Uniform, 0.044194173824159216, 0, 0, 0},
   };
-  inline constexpr akorn::index_t kParamElems = 2909872;
+  inline constexpr akorn::index_t kParamElems = 2940976;
 
   // ---- memory plan, inference: {buffer, offset, elements, first step, last step}, all per sample (x N at run time)
   inline constexpr akorn::PlanEntry kInferPlan[] = {
@@ -99,46 +99,46 @@ namespace akorn_gen::sudoku {
   inline constexpr int kInferSteps = 13;
   // ---- memory plan, training: {buffer, offset, elements, first step, last step}, all per sample (x N at run time)
   inline constexpr akorn::PlanEntry kTrainPlan[] = {
-    {"value c", 6200720, 41472, 0, 25},
-    {"value x0", 6242192, 41472, 1, 25},
-    {"value xT", 5857920, 41472, 2, 24},
-    {"klayer: X", 4157568, 705024, 2, 25},
-    {"klayer: Jx", 4862592, 663552, 2, 25},
+    {"value c", 6449552, 41472, 0, 25},
+    {"value x0", 6491024, 41472, 1, 25},
+    {"value xT", 4489344, 41472, 2, 24},
+    {"klayer: X", 4998032, 705024, 2, 25},
+    {"klayer: Jx", 5703056, 663552, 2, 25},
     {"klayer: Jsaved", 0, 4157568, 2, 25},
-    {"klayer: Jws", 5526144, 124416, 2, 2},
-    {"klayer: Jws_b", 5526144, 591624, 25, 25},
-    {"klayer: gx", 6117776, 82944, 25, 25},
-    {"klayer: dy", 6283664, 41472, 25, 25},
-    {"value h0", 5692032, 41472, 3, 8},
-    {"readout: z", 5526144, 165888, 3, 24},
-    {"readout: ws_b", 5692032, 165888, 24, 24},
-    {"value ff_a", 5733504, 41472, 4, 23},
-    {"value ff_b", 5774976, 41472, 5, 6},
-    {"value ff_c", 5816448, 41472, 6, 21},
-    {"value ff_d", 5774976, 41472, 7, 8},
-    {"value h1", 5899392, 41472, 8, 9},
-    {"value h2", 5692032, 41472, 9, 18},
-    {"value h3", 5774976, 41472, 10, 11},
-    {"value h4", 5899392, 41472, 11, 16},
-    {"value logits", 5774976, 729, 12, 13},
-    {"value loss", 5776448, 1, 13, 13},
-    {"loss: probs", 5775712, 729, 13, 14},
-    {"grad c", 6325136, 41472, 25, 27},
-    {"grad x0", 6366608, 41472, 25, 26},
-    {"grad xT", 6408080, 41472, 24, 25},
-    {"grad h0", 5899392, 41472, 19, 24},
-    {"grad ff_a", 5692032, 41472, 22, 23},
-    {"grad ff_b", 5774976, 41472, 21, 22},
-    {"grad ff_c", 5692032, 41472, 20, 21},
-    {"grad ff_d", 5774976, 41472, 19, 20},
-    {"grad h1", 5940864, 41472, 18, 19},
-    {"grad h2", 5774976, 41472, 17, 18},
-    {"grad h3", 5940864, 41472, 16, 17},
-    {"grad h4", 5774976, 41472, 15, 16},
-    {"grad logits", 5940864, 729, 14, 15},
-    {"grad loss", 5774976, 1, 14, 14},
+    {"klayer: Jws", 4157568, 124416, 2, 2},
+    {"klayer: Jws_b", 4157568, 840456, 25, 25},
+    {"klayer: gx", 6366608, 82944, 25, 25},
+    {"klayer: dy", 6532496, 41472, 25, 25},
+    {"value h0", 4323456, 41472, 3, 8},
+    {"readout: z", 4157568, 165888, 3, 24},
+    {"readout: ws_b", 4323456, 165888, 24, 24},
+    {"value ff_a", 4364928, 41472, 4, 23},
+    {"value ff_b", 4406400, 41472, 5, 6},
+    {"value ff_c", 4447872, 41472, 6, 21},
+    {"value ff_d", 4406400, 41472, 7, 8},
+    {"value h1", 4530816, 41472, 8, 9},
+    {"value h2", 4323456, 41472, 9, 18},
+    {"value h3", 4406400, 41472, 10, 11},
+    {"value h4", 4530816, 41472, 11, 16},
+    {"value logits", 4406400, 729, 12, 13},
+    {"value loss", 4407872, 1, 13, 13},
+    {"loss: probs", 4407136, 729, 13, 14},
+    {"grad c", 6573968, 41472, 25, 27},
+    {"grad x0", 6615440, 41472, 25, 26},
+    {"grad xT", 6656912, 41472, 24, 25},
+    {"grad h0", 4530816, 41472, 19, 24},
+    {"grad ff_a", 4323456, 41472, 22, 23},
+    {"grad ff_b", 4406400, 41472, 21, 22},
+    {"grad ff_c", 4323456, 41472, 20, 21},
+    {"grad ff_d", 4406400, 41472, 19, 20},
+    {"grad h1", 4572288, 41472, 18, 19},
+    {"grad h2", 4406400, 41472, 17, 18},
+    {"grad h3", 4572288, 41472, 16, 17},
+    {"grad h4", 4406400, 41472, 15, 16},
+    {"grad logits", 4572288, 729, 14, 15},
+    {"grad loss", 4406400, 1, 14, 14},
   };
-  inline constexpr akorn::index_t kTrainArenaElems = 6449552;  // per sample
+  inline constexpr akorn::index_t kTrainArenaElems = 6698384;  // per sample
   inline constexpr int kTrainSteps = 28;
   inline constexpr bool kTrainable = true;
   inline constexpr int kTrainedSteps = 16;  // T of the Kuramoto layers
@@ -267,7 +267,7 @@ namespace akorn_gen::sudoku {
     void fwd_embed() {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* y = A(6200720);  // value 'c' [9, 9, 512]
+      [[maybe_unused]] S* y = A(6449552);  // value 'c' [9, 9, 512]
       [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 512]
       K_embed::forward(N, tokens, weight, y);
     }
@@ -278,7 +278,7 @@ namespace akorn_gen::sudoku {
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
       [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 512]
       [[maybe_unused]] S* d_weight = grads_ + 0;
-      [[maybe_unused]] S* d_y = A(6325136);  // dL/dc
+      [[maybe_unused]] S* d_y = A(6573968);  // dL/dc
       K_embed::backward(N, tokens, d_y, d_weight);
     }
 
@@ -295,9 +295,9 @@ namespace akorn_gen::sudoku {
     // op 1 'init' (OscillatorInit): x0 = c at given cells (token != 0), N(0,1) noise elsewhere
     void fwd_init() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* c = A(6200720);  // value 'c' [9, 9, 512]
+      [[maybe_unused]] const S* c = A(6449552);  // value 'c' [9, 9, 512]
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* x0 = A(6242192);  // value 'x0' [9, 9, 512]
+      [[maybe_unused]] S* x0 = A(6491024);  // value 'x0' [9, 9, 512]
       // counter-based noise: stream 1 (this op's index), sample = sample0_ + row: independent of batching
       K_init::forward(N, c, tokens, seed_, 1, sample0_, x0);
     }
@@ -306,8 +306,8 @@ namespace akorn_gen::sudoku {
     void bwd_init() {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* d_x0 = A(6366608);  // dL/dx0
-      [[maybe_unused]] S* d_c = A(6325136);  // dL/dc
+      [[maybe_unused]] S* d_x0 = A(6615440);  // dL/dx0
+      [[maybe_unused]] S* d_c = A(6573968);  // dL/dc
       K_init::backward(N, tokens, d_x0, d_c);
     }
 
@@ -322,9 +322,9 @@ namespace akorn_gen::sudoku {
       [[maybe_unused]] S* J_b_qkv = params_ + 791552;  // 'klayer.J.b_qkv' [1536]
       [[maybe_unused]] S* J_w_o = params_ + 793088;  // 'klayer.J.w_o' [512, 512]
       [[maybe_unused]] S* J_b_o = params_ + 1055232;  // 'klayer.J.b_o' [512]
-      [[maybe_unused]] S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [81, 32, 2, 2]
-      [[maybe_unused]] S* omega = params_ + 1066112;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* gamma = params_ + 1066128;  // 'klayer.gamma' [1]
+      [[maybe_unused]] S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [4, 81, 32, 2, 2]
+      [[maybe_unused]] S* omega = params_ + 1097216;  // 'klayer.omega' [2]
+      [[maybe_unused]] S* gamma = params_ + 1097232;  // 'klayer.gamma' [1]
       [[maybe_unused]] S* X = A(384272);  // two states, ping-pong, 82944 per sample
       [[maybe_unused]] S* Jx = A(591632);  // J(x_t), 41472 per sample
       [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of one step, 259848 per sample
@@ -352,21 +352,21 @@ namespace akorn_gen::sudoku {
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 64, GTA, global omega (learned), projection, gamma learned
     void fwd_klayer() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x0 = A(6242192);  // value 'x0' [9, 9, 512]
-      [[maybe_unused]] const S* c = A(6200720);  // value 'c' [9, 9, 512]
-      [[maybe_unused]] S* xT = A(5857920);  // value 'xT' [9, 9, 512]
+      [[maybe_unused]] const S* x0 = A(6491024);  // value 'x0' [9, 9, 512]
+      [[maybe_unused]] const S* c = A(6449552);  // value 'c' [9, 9, 512]
+      [[maybe_unused]] S* xT = A(4489344);  // value 'xT' [9, 9, 512]
       [[maybe_unused]] S* energy = out_.energy;  // written straight to the caller (may be null)
       [[maybe_unused]] S* J_w_qkv = params_ + 5120;  // 'klayer.J.w_qkv' [1536, 512]
       [[maybe_unused]] S* J_b_qkv = params_ + 791552;  // 'klayer.J.b_qkv' [1536]
       [[maybe_unused]] S* J_w_o = params_ + 793088;  // 'klayer.J.w_o' [512, 512]
       [[maybe_unused]] S* J_b_o = params_ + 1055232;  // 'klayer.J.b_o' [512]
-      [[maybe_unused]] S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [81, 32, 2, 2]
-      [[maybe_unused]] S* omega = params_ + 1066112;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* gamma = params_ + 1066128;  // 'klayer.gamma' [1]
-      [[maybe_unused]] S* X = A(4157568);  // states x_0 .. x_T, 705024 per sample
-      [[maybe_unused]] S* Jx = A(4862592);  // J(x_t) of every step, 663552 per sample
+      [[maybe_unused]] S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [4, 81, 32, 2, 2]
+      [[maybe_unused]] S* omega = params_ + 1097216;  // 'klayer.omega' [2]
+      [[maybe_unused]] S* gamma = params_ + 1097232;  // 'klayer.gamma' [1]
+      [[maybe_unused]] S* X = A(4998032);  // states x_0 .. x_T, 705024 per sample
+      [[maybe_unused]] S* Jx = A(5703056);  // J(x_t) of every step, 663552 per sample
       [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of every step, 4157568 per sample
-      [[maybe_unused]] S* Jws = A(5526144);  // J workspace, 124416 per sample
+      [[maybe_unused]] S* Jws = A(4157568);  // J workspace, 124416 per sample
       const S* cn = c;  // no stimulus normalisation
       const akorn::index_t PC = 41472;  // elements of one state per sample
       constexpr int T = 16;
@@ -387,8 +387,8 @@ namespace akorn_gen::sudoku {
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 64, GTA, global omega (learned), projection, gamma learned
     void bwd_klayer() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x0 = A(6242192);  // value 'x0' [9, 9, 512]
-      [[maybe_unused]] const S* c = A(6200720);  // value 'c' [9, 9, 512]
+      [[maybe_unused]] const S* x0 = A(6491024);  // value 'x0' [9, 9, 512]
+      [[maybe_unused]] const S* c = A(6449552);  // value 'c' [9, 9, 512]
       [[maybe_unused]] S* J_w_qkv = params_ + 5120;  // 'klayer.J.w_qkv' [1536, 512]
       [[maybe_unused]] S* d_J_w_qkv = grads_ + 5120;
       [[maybe_unused]] S* J_b_qkv = params_ + 791552;  // 'klayer.J.b_qkv' [1536]
@@ -397,22 +397,22 @@ namespace akorn_gen::sudoku {
       [[maybe_unused]] S* d_J_w_o = grads_ + 793088;
       [[maybe_unused]] S* J_b_o = params_ + 1055232;  // 'klayer.J.b_o' [512]
       [[maybe_unused]] S* d_J_b_o = grads_ + 1055232;
-      [[maybe_unused]] S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [81, 32, 2, 2]
+      [[maybe_unused]] S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [4, 81, 32, 2, 2]
       [[maybe_unused]] S* d_J_gta = grads_ + 1055744;
-      [[maybe_unused]] S* omega = params_ + 1066112;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* d_omega = grads_ + 1066112;
-      [[maybe_unused]] S* gamma = params_ + 1066128;  // 'klayer.gamma' [1]
-      [[maybe_unused]] S* d_gamma = grads_ + 1066128;
-      [[maybe_unused]] S* X = A(4157568);  // states x_0 .. x_T, 705024 per sample
-      [[maybe_unused]] S* Jx = A(4862592);  // J(x_t) of every step, 663552 per sample
+      [[maybe_unused]] S* omega = params_ + 1097216;  // 'klayer.omega' [2]
+      [[maybe_unused]] S* d_omega = grads_ + 1097216;
+      [[maybe_unused]] S* gamma = params_ + 1097232;  // 'klayer.gamma' [1]
+      [[maybe_unused]] S* d_gamma = grads_ + 1097232;
+      [[maybe_unused]] S* X = A(4998032);  // states x_0 .. x_T, 705024 per sample
+      [[maybe_unused]] S* Jx = A(5703056);  // J(x_t) of every step, 663552 per sample
       [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of every step, 4157568 per sample
-      [[maybe_unused]] S* Jws_b = A(5526144);  // J workspace in the backward pass, 591624 per sample
-      [[maybe_unused]] S* gx = A(6117776);  // dL/dx_t, ping-pong, 82944 per sample
-      [[maybe_unused]] S* dy = A(6283664);  // dL/d(J x_t + c_n) of one step, 41472 per sample
-      [[maybe_unused]] S* d_xT = A(6408080);  // dL/dxT
-      [[maybe_unused]] S* d_x0 = A(6366608);  // dL/dx0
+      [[maybe_unused]] S* Jws_b = A(4157568);  // J workspace in the backward pass, 840456 per sample
+      [[maybe_unused]] S* gx = A(6366608);  // dL/dx_t, ping-pong, 82944 per sample
+      [[maybe_unused]] S* dy = A(6532496);  // dL/d(J x_t + c_n) of one step, 41472 per sample
+      [[maybe_unused]] S* d_xT = A(6656912);  // dL/dxT
+      [[maybe_unused]] S* d_x0 = A(6615440);  // dL/dx0
       Be::fill(d_x0, N * 41472, S(0));  // first gradient written into this buffer
-      [[maybe_unused]] S* d_c = A(6325136);  // dL/dc
+      [[maybe_unused]] S* d_c = A(6573968);  // dL/dc
       Be::fill(d_c, N * 41472, S(0));  // first gradient written into this buffer
       const akorn::index_t PC = 41472;
       constexpr int T = 16;
@@ -439,9 +439,9 @@ namespace akorn_gen::sudoku {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(550160);  // value 'xT' [9, 9, 512]
       [[maybe_unused]] S* y = A(165888);  // value 'h0' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 1066144;  // 'readout.weight' [2048, 512, 1, 1]
-      [[maybe_unused]] S* conv_bias = params_ + 2114720;  // 'readout.conv_bias' [2048]
-      [[maybe_unused]] S* bias = params_ + 2116768;  // 'readout.bias' [512]
+      [[maybe_unused]] S* weight = params_ + 1097248;  // 'readout.weight' [2048, 512, 1, 1]
+      [[maybe_unused]] S* conv_bias = params_ + 2145824;  // 'readout.conv_bias' [2048]
+      [[maybe_unused]] S* bias = params_ + 2147872;  // 'readout.bias' [512]
       [[maybe_unused]] S* z = A(0);  // conv output z before the norm, 165888 per sample
       K_readout::forward(N, x, weight, conv_bias, bias, y, z, nullptr);
     }
@@ -449,29 +449,29 @@ namespace akorn_gen::sudoku {
     // op 3 'readout' (ReadOutConv): y[o] = ||conv1x1(x)[o*4 .. +4]|| + bias[o]
     void fwd_readout() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5857920);  // value 'xT' [9, 9, 512]
-      [[maybe_unused]] S* y = A(5692032);  // value 'h0' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 1066144;  // 'readout.weight' [2048, 512, 1, 1]
-      [[maybe_unused]] S* conv_bias = params_ + 2114720;  // 'readout.conv_bias' [2048]
-      [[maybe_unused]] S* bias = params_ + 2116768;  // 'readout.bias' [512]
-      [[maybe_unused]] S* z = A(5526144);  // conv output z before the norm, 165888 per sample
+      [[maybe_unused]] const S* x = A(4489344);  // value 'xT' [9, 9, 512]
+      [[maybe_unused]] S* y = A(4323456);  // value 'h0' [9, 9, 512]
+      [[maybe_unused]] S* weight = params_ + 1097248;  // 'readout.weight' [2048, 512, 1, 1]
+      [[maybe_unused]] S* conv_bias = params_ + 2145824;  // 'readout.conv_bias' [2048]
+      [[maybe_unused]] S* bias = params_ + 2147872;  // 'readout.bias' [512]
+      [[maybe_unused]] S* z = A(4157568);  // conv output z before the norm, 165888 per sample
       K_readout::forward(N, x, weight, conv_bias, bias, y, z, nullptr);
     }
 
     // op 3 'readout' (ReadOutConv): y[o] = ||conv1x1(x)[o*4 .. +4]|| + bias[o]
     void bwd_readout() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5857920);  // value 'xT' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 1066144;  // 'readout.weight' [2048, 512, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 1066144;
-      [[maybe_unused]] S* conv_bias = params_ + 2114720;  // 'readout.conv_bias' [2048]
-      [[maybe_unused]] S* d_conv_bias = grads_ + 2114720;
-      [[maybe_unused]] S* bias = params_ + 2116768;  // 'readout.bias' [512]
-      [[maybe_unused]] S* d_bias = grads_ + 2116768;
-      [[maybe_unused]] S* z = A(5526144);  // conv output z before the norm, 165888 per sample
-      [[maybe_unused]] S* ws_b = A(5692032);  // dz and im2col columns, 165888 per sample
-      [[maybe_unused]] S* d_y = A(5899392);  // dL/dh0
-      [[maybe_unused]] S* d_x = A(6408080);  // dL/dxT
+      [[maybe_unused]] const S* x = A(4489344);  // value 'xT' [9, 9, 512]
+      [[maybe_unused]] S* weight = params_ + 1097248;  // 'readout.weight' [2048, 512, 1, 1]
+      [[maybe_unused]] S* d_weight = grads_ + 1097248;
+      [[maybe_unused]] S* conv_bias = params_ + 2145824;  // 'readout.conv_bias' [2048]
+      [[maybe_unused]] S* d_conv_bias = grads_ + 2145824;
+      [[maybe_unused]] S* bias = params_ + 2147872;  // 'readout.bias' [512]
+      [[maybe_unused]] S* d_bias = grads_ + 2147872;
+      [[maybe_unused]] S* z = A(4157568);  // conv output z before the norm, 165888 per sample
+      [[maybe_unused]] S* ws_b = A(4323456);  // dz and im2col columns, 165888 per sample
+      [[maybe_unused]] S* d_y = A(4530816);  // dL/dh0
+      [[maybe_unused]] S* d_x = A(6656912);  // dL/dxT
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_readout::backward(N, x, weight, z, d_y, d_x, d_weight, d_conv_bias, d_bias, ws_b);
     }
@@ -487,17 +487,17 @@ namespace akorn_gen::sudoku {
     // op 4 'ff_relu1' (ReLU): y = max(x, 0)
     void fwd_ff_relu1() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5692032);  // value 'h0' [9, 9, 512]
-      [[maybe_unused]] S* y = A(5733504);  // value 'ff_a' [9, 9, 512]
+      [[maybe_unused]] const S* x = A(4323456);  // value 'h0' [9, 9, 512]
+      [[maybe_unused]] S* y = A(4364928);  // value 'ff_a' [9, 9, 512]
       K_ff_relu1::forward(N, x, y);
     }
 
     // op 4 'ff_relu1' (ReLU): y = max(x, 0)
     void bwd_ff_relu1() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(5733504);  // value 'ff_a' [9, 9, 512]
-      [[maybe_unused]] S* d_y = A(5692032);  // dL/dff_a
-      [[maybe_unused]] S* d_x = A(5899392);  // dL/dh0
+      [[maybe_unused]] const S* y = A(4364928);  // value 'ff_a' [9, 9, 512]
+      [[maybe_unused]] S* d_y = A(4323456);  // dL/dff_a
+      [[maybe_unused]] S* d_x = A(4530816);  // dL/dh0
       K_ff_relu1::backward(N, y, d_y, d_x);
     }
 
@@ -506,31 +506,31 @@ namespace akorn_gen::sudoku {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(0);  // value 'ff_a' [9, 9, 512]
       [[maybe_unused]] S* y = A(41472);  // value 'ff_b' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2117280;  // 'ff_conv1.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2379424;  // 'ff_conv1.bias' [512]
+      [[maybe_unused]] S* weight = params_ + 2148384;  // 'ff_conv1.weight' [512, 512, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 2410528;  // 'ff_conv1.bias' [512]
       K_ff_conv1::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 5 'ff_conv1' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_ff_conv1() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5733504);  // value 'ff_a' [9, 9, 512]
-      [[maybe_unused]] S* y = A(5774976);  // value 'ff_b' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2117280;  // 'ff_conv1.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2379424;  // 'ff_conv1.bias' [512]
+      [[maybe_unused]] const S* x = A(4364928);  // value 'ff_a' [9, 9, 512]
+      [[maybe_unused]] S* y = A(4406400);  // value 'ff_b' [9, 9, 512]
+      [[maybe_unused]] S* weight = params_ + 2148384;  // 'ff_conv1.weight' [512, 512, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 2410528;  // 'ff_conv1.bias' [512]
       K_ff_conv1::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 5 'ff_conv1' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_ff_conv1() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5733504);  // value 'ff_a' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2117280;  // 'ff_conv1.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 2117280;
-      [[maybe_unused]] S* bias = params_ + 2379424;  // 'ff_conv1.bias' [512]
-      [[maybe_unused]] S* d_bias = grads_ + 2379424;
-      [[maybe_unused]] S* d_y = A(5774976);  // dL/dff_b
-      [[maybe_unused]] S* d_x = A(5692032);  // dL/dff_a
+      [[maybe_unused]] const S* x = A(4364928);  // value 'ff_a' [9, 9, 512]
+      [[maybe_unused]] S* weight = params_ + 2148384;  // 'ff_conv1.weight' [512, 512, 1, 1]
+      [[maybe_unused]] S* d_weight = grads_ + 2148384;
+      [[maybe_unused]] S* bias = params_ + 2410528;  // 'ff_conv1.bias' [512]
+      [[maybe_unused]] S* d_bias = grads_ + 2410528;
+      [[maybe_unused]] S* d_y = A(4406400);  // dL/dff_b
+      [[maybe_unused]] S* d_x = A(4323456);  // dL/dff_a
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_ff_conv1::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
@@ -546,17 +546,17 @@ namespace akorn_gen::sudoku {
     // op 6 'ff_relu2' (ReLU): y = max(x, 0)
     void fwd_ff_relu2() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5774976);  // value 'ff_b' [9, 9, 512]
-      [[maybe_unused]] S* y = A(5816448);  // value 'ff_c' [9, 9, 512]
+      [[maybe_unused]] const S* x = A(4406400);  // value 'ff_b' [9, 9, 512]
+      [[maybe_unused]] S* y = A(4447872);  // value 'ff_c' [9, 9, 512]
       K_ff_relu2::forward(N, x, y);
     }
 
     // op 6 'ff_relu2' (ReLU): y = max(x, 0)
     void bwd_ff_relu2() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(5816448);  // value 'ff_c' [9, 9, 512]
-      [[maybe_unused]] S* d_y = A(5692032);  // dL/dff_c
-      [[maybe_unused]] S* d_x = A(5774976);  // dL/dff_b
+      [[maybe_unused]] const S* y = A(4447872);  // value 'ff_c' [9, 9, 512]
+      [[maybe_unused]] S* d_y = A(4323456);  // dL/dff_c
+      [[maybe_unused]] S* d_x = A(4406400);  // dL/dff_b
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_ff_relu2::backward(N, y, d_y, d_x);
     }
@@ -566,31 +566,31 @@ namespace akorn_gen::sudoku {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(0);  // value 'ff_c' [9, 9, 512]
       [[maybe_unused]] S* y = A(41472);  // value 'ff_d' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2379936;  // 'ff_conv2.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2642080;  // 'ff_conv2.bias' [512]
+      [[maybe_unused]] S* weight = params_ + 2411040;  // 'ff_conv2.weight' [512, 512, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 2673184;  // 'ff_conv2.bias' [512]
       K_ff_conv2::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 7 'ff_conv2' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_ff_conv2() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5816448);  // value 'ff_c' [9, 9, 512]
-      [[maybe_unused]] S* y = A(5774976);  // value 'ff_d' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2379936;  // 'ff_conv2.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2642080;  // 'ff_conv2.bias' [512]
+      [[maybe_unused]] const S* x = A(4447872);  // value 'ff_c' [9, 9, 512]
+      [[maybe_unused]] S* y = A(4406400);  // value 'ff_d' [9, 9, 512]
+      [[maybe_unused]] S* weight = params_ + 2411040;  // 'ff_conv2.weight' [512, 512, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 2673184;  // 'ff_conv2.bias' [512]
       K_ff_conv2::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 7 'ff_conv2' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_ff_conv2() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5816448);  // value 'ff_c' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2379936;  // 'ff_conv2.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 2379936;
-      [[maybe_unused]] S* bias = params_ + 2642080;  // 'ff_conv2.bias' [512]
-      [[maybe_unused]] S* d_bias = grads_ + 2642080;
-      [[maybe_unused]] S* d_y = A(5774976);  // dL/dff_d
-      [[maybe_unused]] S* d_x = A(5692032);  // dL/dff_c
+      [[maybe_unused]] const S* x = A(4447872);  // value 'ff_c' [9, 9, 512]
+      [[maybe_unused]] S* weight = params_ + 2411040;  // 'ff_conv2.weight' [512, 512, 1, 1]
+      [[maybe_unused]] S* d_weight = grads_ + 2411040;
+      [[maybe_unused]] S* bias = params_ + 2673184;  // 'ff_conv2.bias' [512]
+      [[maybe_unused]] S* d_bias = grads_ + 2673184;
+      [[maybe_unused]] S* d_y = A(4406400);  // dL/dff_d
+      [[maybe_unused]] S* d_x = A(4323456);  // dL/dff_c
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_ff_conv2::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
@@ -607,19 +607,19 @@ namespace akorn_gen::sudoku {
     // op 8 'ff_res' (Add): y = a + b
     void fwd_ff_res() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* a = A(5692032);  // value 'h0' [9, 9, 512]
-      [[maybe_unused]] const S* b = A(5774976);  // value 'ff_d' [9, 9, 512]
-      [[maybe_unused]] S* y = A(5899392);  // value 'h1' [9, 9, 512]
+      [[maybe_unused]] const S* a = A(4323456);  // value 'h0' [9, 9, 512]
+      [[maybe_unused]] const S* b = A(4406400);  // value 'ff_d' [9, 9, 512]
+      [[maybe_unused]] S* y = A(4530816);  // value 'h1' [9, 9, 512]
       K_ff_res::forward(N, a, b, y);
     }
 
     // op 8 'ff_res' (Add): y = a + b
     void bwd_ff_res() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] S* d_y = A(5940864);  // dL/dh1
-      [[maybe_unused]] S* d_a = A(5899392);  // dL/dh0
+      [[maybe_unused]] S* d_y = A(4572288);  // dL/dh1
+      [[maybe_unused]] S* d_a = A(4530816);  // dL/dh0
       Be::fill(d_a, N * 41472, S(0));  // first gradient written into this buffer
-      [[maybe_unused]] S* d_b = A(5774976);  // dL/dff_d
+      [[maybe_unused]] S* d_b = A(4406400);  // dL/dff_d
       Be::fill(d_b, N * 41472, S(0));  // first gradient written into this buffer
       K_ff_res::backward(N, d_y, d_a, d_b);
     }
@@ -635,17 +635,17 @@ namespace akorn_gen::sudoku {
     // op 9 'relu3' (ReLU): y = max(x, 0)
     void fwd_relu3() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5899392);  // value 'h1' [9, 9, 512]
-      [[maybe_unused]] S* y = A(5692032);  // value 'h2' [9, 9, 512]
+      [[maybe_unused]] const S* x = A(4530816);  // value 'h1' [9, 9, 512]
+      [[maybe_unused]] S* y = A(4323456);  // value 'h2' [9, 9, 512]
       K_relu3::forward(N, x, y);
     }
 
     // op 9 'relu3' (ReLU): y = max(x, 0)
     void bwd_relu3() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(5692032);  // value 'h2' [9, 9, 512]
-      [[maybe_unused]] S* d_y = A(5774976);  // dL/dh2
-      [[maybe_unused]] S* d_x = A(5940864);  // dL/dh1
+      [[maybe_unused]] const S* y = A(4323456);  // value 'h2' [9, 9, 512]
+      [[maybe_unused]] S* d_y = A(4406400);  // dL/dh2
+      [[maybe_unused]] S* d_x = A(4572288);  // dL/dh1
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_relu3::backward(N, y, d_y, d_x);
     }
@@ -655,31 +655,31 @@ namespace akorn_gen::sudoku {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(41472);  // value 'h2' [9, 9, 512]
       [[maybe_unused]] S* y = A(0);  // value 'h3' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2642592;  // 'conv3.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2904736;  // 'conv3.bias' [512]
+      [[maybe_unused]] S* weight = params_ + 2673696;  // 'conv3.weight' [512, 512, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 2935840;  // 'conv3.bias' [512]
       K_conv3::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 10 'conv3' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_conv3() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5692032);  // value 'h2' [9, 9, 512]
-      [[maybe_unused]] S* y = A(5774976);  // value 'h3' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2642592;  // 'conv3.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2904736;  // 'conv3.bias' [512]
+      [[maybe_unused]] const S* x = A(4323456);  // value 'h2' [9, 9, 512]
+      [[maybe_unused]] S* y = A(4406400);  // value 'h3' [9, 9, 512]
+      [[maybe_unused]] S* weight = params_ + 2673696;  // 'conv3.weight' [512, 512, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 2935840;  // 'conv3.bias' [512]
       K_conv3::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 10 'conv3' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_conv3() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5692032);  // value 'h2' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2642592;  // 'conv3.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 2642592;
-      [[maybe_unused]] S* bias = params_ + 2904736;  // 'conv3.bias' [512]
-      [[maybe_unused]] S* d_bias = grads_ + 2904736;
-      [[maybe_unused]] S* d_y = A(5940864);  // dL/dh3
-      [[maybe_unused]] S* d_x = A(5774976);  // dL/dh2
+      [[maybe_unused]] const S* x = A(4323456);  // value 'h2' [9, 9, 512]
+      [[maybe_unused]] S* weight = params_ + 2673696;  // 'conv3.weight' [512, 512, 1, 1]
+      [[maybe_unused]] S* d_weight = grads_ + 2673696;
+      [[maybe_unused]] S* bias = params_ + 2935840;  // 'conv3.bias' [512]
+      [[maybe_unused]] S* d_bias = grads_ + 2935840;
+      [[maybe_unused]] S* d_y = A(4572288);  // dL/dh3
+      [[maybe_unused]] S* d_x = A(4406400);  // dL/dh2
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_conv3::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
@@ -695,17 +695,17 @@ namespace akorn_gen::sudoku {
     // op 11 'relu4' (ReLU): y = max(x, 0)
     void fwd_relu4() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5774976);  // value 'h3' [9, 9, 512]
-      [[maybe_unused]] S* y = A(5899392);  // value 'h4' [9, 9, 512]
+      [[maybe_unused]] const S* x = A(4406400);  // value 'h3' [9, 9, 512]
+      [[maybe_unused]] S* y = A(4530816);  // value 'h4' [9, 9, 512]
       K_relu4::forward(N, x, y);
     }
 
     // op 11 'relu4' (ReLU): y = max(x, 0)
     void bwd_relu4() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(5899392);  // value 'h4' [9, 9, 512]
-      [[maybe_unused]] S* d_y = A(5774976);  // dL/dh4
-      [[maybe_unused]] S* d_x = A(5940864);  // dL/dh3
+      [[maybe_unused]] const S* y = A(4530816);  // value 'h4' [9, 9, 512]
+      [[maybe_unused]] S* d_y = A(4406400);  // dL/dh4
+      [[maybe_unused]] S* d_x = A(4572288);  // dL/dh3
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_relu4::backward(N, y, d_y, d_x);
     }
@@ -715,8 +715,8 @@ namespace akorn_gen::sudoku {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const S* x = A(41472);  // value 'h4' [9, 9, 512]
       [[maybe_unused]] S* y = A(0);  // value 'logits' [9, 9, 9]
-      [[maybe_unused]] S* weight = params_ + 2905248;  // 'head.weight' [9, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2909856;  // 'head.bias' [9]
+      [[maybe_unused]] S* weight = params_ + 2936352;  // 'head.weight' [9, 512, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 2940960;  // 'head.bias' [9]
       K_head::forward(N, x, weight, bias, y, nullptr);
       if (out_.logits) Be::copy(out_.logits, y, N * 729);
     }
@@ -724,10 +724,10 @@ namespace akorn_gen::sudoku {
     // op 12 'head' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_head() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5899392);  // value 'h4' [9, 9, 512]
-      [[maybe_unused]] S* y = A(5774976);  // value 'logits' [9, 9, 9]
-      [[maybe_unused]] S* weight = params_ + 2905248;  // 'head.weight' [9, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2909856;  // 'head.bias' [9]
+      [[maybe_unused]] const S* x = A(4530816);  // value 'h4' [9, 9, 512]
+      [[maybe_unused]] S* y = A(4406400);  // value 'logits' [9, 9, 9]
+      [[maybe_unused]] S* weight = params_ + 2936352;  // 'head.weight' [9, 512, 1, 1]
+      [[maybe_unused]] S* bias = params_ + 2940960;  // 'head.bias' [9]
       K_head::forward(N, x, weight, bias, y, nullptr);
       if (out_.logits) Be::copy(out_.logits, y, N * 729);
     }
@@ -735,13 +735,13 @@ namespace akorn_gen::sudoku {
     // op 12 'head' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_head() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(5899392);  // value 'h4' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2905248;  // 'head.weight' [9, 512, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 2905248;
-      [[maybe_unused]] S* bias = params_ + 2909856;  // 'head.bias' [9]
-      [[maybe_unused]] S* d_bias = grads_ + 2909856;
-      [[maybe_unused]] S* d_y = A(5940864);  // dL/dlogits
-      [[maybe_unused]] S* d_x = A(5774976);  // dL/dh4
+      [[maybe_unused]] const S* x = A(4530816);  // value 'h4' [9, 9, 512]
+      [[maybe_unused]] S* weight = params_ + 2936352;  // 'head.weight' [9, 512, 1, 1]
+      [[maybe_unused]] S* d_weight = grads_ + 2936352;
+      [[maybe_unused]] S* bias = params_ + 2940960;  // 'head.bias' [9]
+      [[maybe_unused]] S* d_bias = grads_ + 2940960;
+      [[maybe_unused]] S* d_y = A(4572288);  // dL/dlogits
+      [[maybe_unused]] S* d_x = A(4406400);  // dL/dh4
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_head::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
@@ -749,10 +749,10 @@ namespace akorn_gen::sudoku {
     // op 13 'loss' (CrossEntropyLoss): mean cross-entropy over all cells, class = target - 1
     void fwd_loss() {
       [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* logits = A(5774976);  // value 'logits' [9, 9, 9]
+      [[maybe_unused]] const S* logits = A(4406400);  // value 'logits' [9, 9, 9]
       [[maybe_unused]] const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
-      [[maybe_unused]] S* loss = A(5776448);  // value 'loss' [1]
-      [[maybe_unused]] S* probs = A(5775712);  // softmax probabilities [P, K], 729 per sample
+      [[maybe_unused]] S* loss = A(4407872);  // value 'loss' [1]
+      [[maybe_unused]] S* probs = A(4407136);  // softmax probabilities [P, K], 729 per sample
       K_loss::forward(N, logits, targets, -1, loss, probs);
       loss_ptr_ = loss;  // read by train_forward (after the whole pass)
     }
@@ -761,10 +761,10 @@ namespace akorn_gen::sudoku {
     void bwd_loss() {
       [[maybe_unused]] const int N = N_;
       [[maybe_unused]] const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
-      [[maybe_unused]] S* probs = A(5775712);  // softmax probabilities [P, K], 729 per sample
-      [[maybe_unused]] S* d_loss = A(5774976);  // dL/dloss
+      [[maybe_unused]] S* probs = A(4407136);  // softmax probabilities [P, K], 729 per sample
+      [[maybe_unused]] S* d_loss = A(4406400);  // dL/dloss
       Be::fill(d_loss, 1, S(1));  // dL/dL
-      [[maybe_unused]] S* d_logits = A(5940864);  // dL/dlogits
+      [[maybe_unused]] S* d_logits = A(4572288);  // dL/dlogits
       Be::fill(d_logits, N * 729, S(0));  // first gradient written into this buffer
       K_loss::backward(N, targets, -1, probs, d_loss, d_logits);
     }

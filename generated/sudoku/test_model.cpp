@@ -29,7 +29,7 @@ static void grad_ops(Report& rep, int probes) {
     akorn::testing::OpCase<Spec> c;
     c.name = "embed";
     c.inputs = {};
-    c.outputs = {{"c", 6200720, 41472, 6325136, -1}, };
+    c.outputs = {{"c", 6449552, 41472, 6573968, -1}, };
     c.params = {0, };
     c.fwd = [](M& m) { m.fwd_embed(); };
     c.bwd = [](M& m) { m.bwd_embed(); };
@@ -38,8 +38,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "init";
-    c.inputs = {{"c", 6200720, 41472, 6325136, -1}, };
-    c.outputs = {{"x0", 6242192, 41472, 6366608, -1}, };
+    c.inputs = {{"c", 6449552, 41472, 6573968, -1}, };
+    c.outputs = {{"x0", 6491024, 41472, 6615440, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_init(); };
     c.bwd = [](M& m) { m.bwd_init(); };
@@ -48,8 +48,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "klayer";
-    c.inputs = {{"x0", 6242192, 41472, 6366608, -1}, {"c", 6200720, 41472, 6325136, -1}, };
-    c.outputs = {{"xT", 5857920, 41472, 6408080, -1}, };
+    c.inputs = {{"x0", 6491024, 41472, 6615440, -1}, {"c", 6449552, 41472, 6573968, -1}, };
+    c.outputs = {{"xT", 4489344, 41472, 6656912, -1}, };
     c.params = {1, 2, 3, 4, 5, 6, 7, };
     c.fwd = [](M& m) { m.fwd_klayer(); };
     c.bwd = [](M& m) { m.bwd_klayer(); };
@@ -58,8 +58,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "readout";
-    c.inputs = {{"xT", 5857920, 41472, 6408080, -1}, };
-    c.outputs = {{"h0", 5692032, 41472, 5899392, -1}, };
+    c.inputs = {{"xT", 4489344, 41472, 6656912, -1}, };
+    c.outputs = {{"h0", 4323456, 41472, 4530816, -1}, };
     c.params = {8, 9, 10, };
     c.fwd = [](M& m) { m.fwd_readout(); };
     c.bwd = [](M& m) { m.bwd_readout(); };
@@ -68,8 +68,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "ff_relu1";
-    c.inputs = {{"h0", 5692032, 41472, 5899392, -1}, };
-    c.outputs = {{"ff_a", 5733504, 41472, 5692032, -1}, };
+    c.inputs = {{"h0", 4323456, 41472, 4530816, -1}, };
+    c.outputs = {{"ff_a", 4364928, 41472, 4323456, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_ff_relu1(); };
     c.bwd = [](M& m) { m.bwd_ff_relu1(); };
@@ -78,8 +78,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "ff_conv1";
-    c.inputs = {{"ff_a", 5733504, 41472, 5692032, -1}, };
-    c.outputs = {{"ff_b", 5774976, 41472, 5774976, -1}, };
+    c.inputs = {{"ff_a", 4364928, 41472, 4323456, -1}, };
+    c.outputs = {{"ff_b", 4406400, 41472, 4406400, -1}, };
     c.params = {11, 12, };
     c.fwd = [](M& m) { m.fwd_ff_conv1(); };
     c.bwd = [](M& m) { m.bwd_ff_conv1(); };
@@ -88,8 +88,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "ff_relu2";
-    c.inputs = {{"ff_b", 5774976, 41472, 5774976, -1}, };
-    c.outputs = {{"ff_c", 5816448, 41472, 5692032, -1}, };
+    c.inputs = {{"ff_b", 4406400, 41472, 4406400, -1}, };
+    c.outputs = {{"ff_c", 4447872, 41472, 4323456, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_ff_relu2(); };
     c.bwd = [](M& m) { m.bwd_ff_relu2(); };
@@ -98,8 +98,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "ff_conv2";
-    c.inputs = {{"ff_c", 5816448, 41472, 5692032, -1}, };
-    c.outputs = {{"ff_d", 5774976, 41472, 5774976, -1}, };
+    c.inputs = {{"ff_c", 4447872, 41472, 4323456, -1}, };
+    c.outputs = {{"ff_d", 4406400, 41472, 4406400, -1}, };
     c.params = {13, 14, };
     c.fwd = [](M& m) { m.fwd_ff_conv2(); };
     c.bwd = [](M& m) { m.bwd_ff_conv2(); };
@@ -108,8 +108,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "ff_res";
-    c.inputs = {{"h0", 5692032, 41472, 5899392, -1}, {"ff_d", 5774976, 41472, 5774976, -1}, };
-    c.outputs = {{"h1", 5899392, 41472, 5940864, -1}, };
+    c.inputs = {{"h0", 4323456, 41472, 4530816, -1}, {"ff_d", 4406400, 41472, 4406400, -1}, };
+    c.outputs = {{"h1", 4530816, 41472, 4572288, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_ff_res(); };
     c.bwd = [](M& m) { m.bwd_ff_res(); };
@@ -118,8 +118,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "relu3";
-    c.inputs = {{"h1", 5899392, 41472, 5940864, -1}, };
-    c.outputs = {{"h2", 5692032, 41472, 5774976, -1}, };
+    c.inputs = {{"h1", 4530816, 41472, 4572288, -1}, };
+    c.outputs = {{"h2", 4323456, 41472, 4406400, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_relu3(); };
     c.bwd = [](M& m) { m.bwd_relu3(); };
@@ -128,8 +128,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "conv3";
-    c.inputs = {{"h2", 5692032, 41472, 5774976, -1}, };
-    c.outputs = {{"h3", 5774976, 41472, 5940864, -1}, };
+    c.inputs = {{"h2", 4323456, 41472, 4406400, -1}, };
+    c.outputs = {{"h3", 4406400, 41472, 4572288, -1}, };
     c.params = {15, 16, };
     c.fwd = [](M& m) { m.fwd_conv3(); };
     c.bwd = [](M& m) { m.bwd_conv3(); };
@@ -138,8 +138,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "relu4";
-    c.inputs = {{"h3", 5774976, 41472, 5940864, -1}, };
-    c.outputs = {{"h4", 5899392, 41472, 5774976, -1}, };
+    c.inputs = {{"h3", 4406400, 41472, 4572288, -1}, };
+    c.outputs = {{"h4", 4530816, 41472, 4406400, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_relu4(); };
     c.bwd = [](M& m) { m.bwd_relu4(); };
@@ -148,8 +148,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "head";
-    c.inputs = {{"h4", 5899392, 41472, 5774976, -1}, };
-    c.outputs = {{"logits", 5774976, 729, 5940864, -1}, };
+    c.inputs = {{"h4", 4530816, 41472, 4406400, -1}, };
+    c.outputs = {{"logits", 4406400, 729, 4572288, -1}, };
     c.params = {17, 18, };
     c.fwd = [](M& m) { m.fwd_head(); };
     c.bwd = [](M& m) { m.bwd_head(); };
@@ -158,8 +158,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "loss";
-    c.inputs = {{"logits", 5774976, 729, 5940864, -1}, };
-    c.outputs = {{"loss", 5776448, 1, 5774976, -1}, };
+    c.inputs = {{"logits", 4406400, 729, 4572288, -1}, };
+    c.outputs = {{"loss", 4407872, 1, 4406400, -1}, };
     c.params = {};
     c.is_loss = true;
     c.fwd = [](M& m) { m.fwd_loss(); };
@@ -190,20 +190,20 @@ template <typename S> static std::vector<GoldenStep<Spec, S>> golden_infer() {
 template <typename S> static std::vector<GoldenStep<Spec, S>> golden_train() {
   using M = Model<S>;
   std::vector<GoldenStep<Spec, S>> steps;
-  steps.push_back({"embed", [](M& m) { m.fwd_embed(); }, {{"c", 6200720, 41472, false}, }});
-  steps.push_back({"init", [](M& m) { m.fwd_init(); }, {{"x0", 6242192, 41472, false}, }});
-  steps.push_back({"klayer", [](M& m) { m.fwd_klayer(); }, {{"xT", 5857920, 41472, false}, }});
-  steps.push_back({"readout", [](M& m) { m.fwd_readout(); }, {{"h0", 5692032, 41472, false}, }});
-  steps.push_back({"ff_relu1", [](M& m) { m.fwd_ff_relu1(); }, {{"ff_a", 5733504, 41472, false}, }});
-  steps.push_back({"ff_conv1", [](M& m) { m.fwd_ff_conv1(); }, {{"ff_b", 5774976, 41472, false}, }});
-  steps.push_back({"ff_relu2", [](M& m) { m.fwd_ff_relu2(); }, {{"ff_c", 5816448, 41472, false}, }});
-  steps.push_back({"ff_conv2", [](M& m) { m.fwd_ff_conv2(); }, {{"ff_d", 5774976, 41472, false}, }});
-  steps.push_back({"ff_res", [](M& m) { m.fwd_ff_res(); }, {{"h1", 5899392, 41472, false}, }});
-  steps.push_back({"relu3", [](M& m) { m.fwd_relu3(); }, {{"h2", 5692032, 41472, false}, }});
-  steps.push_back({"conv3", [](M& m) { m.fwd_conv3(); }, {{"h3", 5774976, 41472, false}, }});
-  steps.push_back({"relu4", [](M& m) { m.fwd_relu4(); }, {{"h4", 5899392, 41472, false}, }});
-  steps.push_back({"head", [](M& m) { m.fwd_head(); }, {{"logits", 5774976, 729, false}, }});
-  steps.push_back({"loss", [](M& m) { m.fwd_loss(); }, {{"loss", 5776448, 1, true}, }});
+  steps.push_back({"embed", [](M& m) { m.fwd_embed(); }, {{"c", 6449552, 41472, false}, }});
+  steps.push_back({"init", [](M& m) { m.fwd_init(); }, {{"x0", 6491024, 41472, false}, }});
+  steps.push_back({"klayer", [](M& m) { m.fwd_klayer(); }, {{"xT", 4489344, 41472, false}, }});
+  steps.push_back({"readout", [](M& m) { m.fwd_readout(); }, {{"h0", 4323456, 41472, false}, }});
+  steps.push_back({"ff_relu1", [](M& m) { m.fwd_ff_relu1(); }, {{"ff_a", 4364928, 41472, false}, }});
+  steps.push_back({"ff_conv1", [](M& m) { m.fwd_ff_conv1(); }, {{"ff_b", 4406400, 41472, false}, }});
+  steps.push_back({"ff_relu2", [](M& m) { m.fwd_ff_relu2(); }, {{"ff_c", 4447872, 41472, false}, }});
+  steps.push_back({"ff_conv2", [](M& m) { m.fwd_ff_conv2(); }, {{"ff_d", 4406400, 41472, false}, }});
+  steps.push_back({"ff_res", [](M& m) { m.fwd_ff_res(); }, {{"h1", 4530816, 41472, false}, }});
+  steps.push_back({"relu3", [](M& m) { m.fwd_relu3(); }, {{"h2", 4323456, 41472, false}, }});
+  steps.push_back({"conv3", [](M& m) { m.fwd_conv3(); }, {{"h3", 4406400, 41472, false}, }});
+  steps.push_back({"relu4", [](M& m) { m.fwd_relu4(); }, {{"h4", 4530816, 41472, false}, }});
+  steps.push_back({"head", [](M& m) { m.fwd_head(); }, {{"logits", 4406400, 729, false}, }});
+  steps.push_back({"loss", [](M& m) { m.fwd_loss(); }, {{"loss", 4407872, 1, true}, }});
   return steps;
 }
 

@@ -109,10 +109,11 @@ void kuramoto_naive(int N, int P, int C, int n, OmegaMode om, bool project, cons
   xn = normalize_naive(z, n);
 }
 
-// OPS.md "Attn" written out directly (double). gta may be empty.
+// OPS.md "Attn" written out directly (double). gta: empty or the four sets [4, P, hd/2, 4].
 Vec attn_naive(int N, int P, int C, int heads, const Vec& x, const Vec& wqkv, const Vec& bqkv,
                const Vec& wo, const Vec& bo, const Vec& gta) {
   const int hd = C / heads;
+  const std::size_t set = std::size_t(P) * (hd / 2) * 4;
   Vec y(std::size_t(N) * P * C);
   for (int s = 0; s < N; ++s) {
     Vec qkv(std::size_t(P) * 3 * C);
@@ -133,7 +134,7 @@ Vec attn_naive(int N, int P, int C, int heads, const Vec& x, const Vec& wqkv, co
         for (int part = 0; part < 3; ++part)
           for (int p = 0; p < P; ++p)
             for (int f = 0; f < hd / 2; ++f) {
-              const double* M = &gta[(std::size_t(p) * (hd / 2) + f) * 4];
+              const double* M = &gta[part * set + (std::size_t(p) * (hd / 2) + f) * 4];
               const double a = t[part][p * hd + 2 * f], b = t[part][p * hd + 2 * f + 1];
               t[part][p * hd + 2 * f] = M[0] * a + M[1] * b;
               t[part][p * hd + 2 * f + 1] = M[2] * a + M[3] * b;
@@ -154,10 +155,10 @@ Vec attn_naive(int N, int P, int C, int heads, const Vec& x, const Vec& wqkv, co
           for (int d = 0; d < hd; ++d) oh[d] += sc[q] / sum * t[2][q * hd + d];
         if (!gta.empty())
           for (int f = 0; f < hd / 2; ++f) {
-            const double* M = &gta[(std::size_t(p) * (hd / 2) + f) * 4];
+            const double* M = &gta[3 * set + (std::size_t(p) * (hd / 2) + f) * 4];  // M_o
             const double a = oh[2 * f], b = oh[2 * f + 1];
-            oh[2 * f] = M[0] * a + M[2] * b;  // M^T
-            oh[2 * f + 1] = M[1] * a + M[3] * b;
+            oh[2 * f] = M[0] * a + M[1] * b;
+            oh[2 * f + 1] = M[2] * a + M[3] * b;
           }
         for (int d = 0; d < hd; ++d) o[std::size_t(p) * C + d * heads + h] = oh[d];
       }
@@ -394,7 +395,7 @@ void attn_test(int N) {
   Vec wo = randn(C * C, 23, 0.4), bo = randn(C, 24, 0.3);
   Vec gta;
   if (GTA) {
-    gta.resize(std::size_t(P) * HD / 2 * 4);
+    gta.resize(4 * std::size_t(P) * HD / 2 * 4);  // sets q, k, v, o
     gta_init(H, W, HD, gta.data());
     Vec pert = randn(gta.size(), 25, 0.3);  // M need not stay a rotation
     for (std::size_t i = 0; i < gta.size(); ++i) gta[i] += pert[i];
@@ -465,7 +466,7 @@ void attn_float_vs_naive() {
       bqkv = randn(3 * C, 62, 0.1), wo = randn(C * C, 63, 1.0 / std::sqrt(double(C))), bo = randn(C, 64, 0.1);
   Vec gta;
   if (GTA) {
-    gta.resize(std::size_t(P) * HD / 2 * 4);
+    gta.resize(4 * std::size_t(P) * HD / 2 * 4);  // sets q, k, v, o
     gta_init(H, W, HD, gta.data());
   }
   auto xf = cast<float>(x), wqf = cast<float>(wqkv), bqf = cast<float>(bqkv), wof = cast<float>(wo),
@@ -504,7 +505,7 @@ TEST(AttnJ, DeterministicAcrossThreadCounts) {
   const std::size_t sz = std::size_t(N) * P * C;
   Vec x = randn(sz, 30), wqkv = randn(3 * C * C, 31, 0.4), bqkv = randn(3 * C, 32),
       wo = randn(C * C, 33, 0.4), bo = randn(C, 34), r = randn(sz, 35);
-  Vec gta(std::size_t(P) * HD / 2 * 4);
+  Vec gta(4 * std::size_t(P) * HD / 2 * 4);  // sets q, k, v, o
   gta_init(H, W, HD, gta.data());
   auto run = [&](int threads) {
     omp_set_num_threads(threads);
@@ -568,8 +569,16 @@ TEST(FcJ, ForwardAndGradient) {
 // ------------------------------------------------------------------------------------------
 TEST(GtaInit, Values) {
   constexpr int H = 3, W = 4, HD = 8, NF = HD / 2;
-  std::vector<double> M(H * W * NF * 4);
+  constexpr int SET = H * W * NF * 4;
+  std::vector<double> M(4 * SET);
   gta_init(H, W, HD, M.data());
+  // sets q, k, v are M, set o is M^T
+  for (int e = 0; e < SET; ++e) {
+    EXPECT_EQ(M[SET + e], M[e]);
+    EXPECT_EQ(M[2 * SET + e], M[e]);
+    const int t = e % 4 == 1 ? e + 1 : e % 4 == 2 ? e - 1 : e;  // transposed position
+    EXPECT_EQ(M[3 * SET + e], M[t]);
+  }
   for (int f = 0; f < NF; ++f) {  // (i, j) = (0, 0): identity
     EXPECT_EQ(M[f * 4 + 0], 1.0);
     EXPECT_EQ(M[f * 4 + 1], 0.0);
@@ -587,7 +596,7 @@ TEST(GtaInit, Values) {
   EXPECT_NEAR(m1[0], std::cos(2.0), 1e-15);
   EXPECT_NEAR(m1[2], std::sin(2.0), 1e-15);
   // HD = 6: F = 2, 3 matrices: [i, j, i*0.01]
-  std::vector<float> Mf(H * W * 3 * 4);
+  std::vector<float> Mf(4 * H * W * 3 * 4);
   gta_init(H, W, 6, Mf.data());
   const float* m2 = &Mf[((2 * W + 1) * 3 + 2) * 4];
   EXPECT_NEAR(m2[0], std::cos(0.02), 1e-7);
@@ -613,7 +622,7 @@ TEST(Chain, ThreeStepsAttnGtaEndToEnd) {
   Vec x0 = randn(sz, 50), c = randn(sz, 51, 0.5);
   Vec wqkv = randn(3 * C * C, 52, 0.3), bqkv = randn(3 * C, 53, 0.2), wo = randn(C * C, 54, 0.3),
       bo = randn(C, 55, 0.2);
-  Vec gta(std::size_t(P) * HD / 2 * 4);
+  Vec gta(4 * std::size_t(P) * HD / 2 * 4);  // sets q, k, v, o
   gta_init(H, W, HD, gta.data());
   {
     Vec pert = randn(gta.size(), 56, 0.2);

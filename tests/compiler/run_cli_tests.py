@@ -28,13 +28,16 @@ def sudoku_params(C, n=4, heads=8, P=81):
     return (10 * C                      # embedding
             + 3 * C * C + 3 * C          # W_qkv
             + C * C + C                  # W_o
-            + P * (hd // 2) * 4          # GTA matrices
+            + 4 * P * (hd // 2) * 4      # GTA: four independent sets (mat_q, mat_k, mat_v, mat_o)
             + 2 + 1                      # global omega theta, gamma
             + 4 * C * C + 4 * C + C      # readout conv (C*n' outputs) + its bias + norm bias
             + 2 * (C * C + C)            # FF
             + C * C + C                  # conv3
             + 9 * C + 9)                 # head
 
+
+# the reference's count (spec section 3: 2,982,412 with its unused x0 [1, C, 9, 9])
+check(sudoku_params(512) + 512 * 81 == 2982412, "spec section 3: the reference's 2,982,412 parameters")
 
 specs = {
     "sudoku-small": (os.path.join(root, "models/sudoku-small.json"), sudoku_params(64)),

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Weight import (`MODEL import`, docs/IMPORT.md): the committed fixture made by
-tools/make_import_fixture.py imports into sudoku-small and reproduces PyTorch's logits and
-energies on 8 full boards; bad safetensors files, bad maps and wrong models are rejected
+tools/upstream/make_fixture.py from the reference implementation itself (an ema_pytorch
+checkpoint of upstream's SudokuAKOrN, four independent GTA sets) imports into sudoku-small
+with no flags and reproduces upstream's logits and energies on 8 full boards; bad safetensors files, bad maps and wrong models are rejected
 with messages naming the file and tensor; nothing is overwritten; no input crashes.
 
 usage: run_import_tests.py SUDOKU_SMALL_BIN SUDOKU_BIN REPO_ROOT WORK_DIR
@@ -124,7 +125,7 @@ def import_(binary, src, out, *extra, cwd=None):
 # ---- the fixture imports and reproduces PyTorch
 good = wpath("good.akw")
 rc, out, err = import_(small, fixture, good, "--map", default_map)
-check(rc == 0 and "19 parameters" in out and "4 of them tied" in out,
+check(rc == 0 and "19 parameters" in out and "through 'ema_model.'" in out and "1 ignored" in out,
       f"import of the fixture: one-line summary ({(out or err).strip()[:160]})")
 rc, out, err = run(small, "dump", "--weights", good, "--data", os.path.join(here, "full8.csv"), "--steps", "16",
                    "--out", wpath("dump"))
@@ -134,7 +135,7 @@ if rc == 0:
         gs, got = read_npy(wpath(f"dump/{what}.npy"))
         ws, want = read_npy(os.path.join(here, f"expected_{what}.npy"))
         e = rel_err(got, want) if gs == ws == shape else float("inf")
-        check(e <= 1e-4, f"{what} {gs} match PyTorch to {e:.1e} of the max |value| (need 1e-4)")
+        check(e <= 1e-4, f"{what} {gs} match upstream's SudokuAKOrN to {e:.1e} of the max |value| (need 1e-4)")
 ref = read_akw(good) if os.path.exists(good) else {}
 ref_sizes = {k: len(v[1]) for k, v in ref.items()}
 
@@ -145,33 +146,66 @@ rc, out, err = import_(small, fixture, wpath("nomap.akw"), cwd=work)
 check(rc == 1 and "--map" in err and not os.path.exists(wpath("nomap.akw")),
       f"no map in the current directory: error asks for --map ({err.strip()[:120]})")
 
-# tied GTA names: only the reference's copies (no `mat`) import to the same weights
-p = variant("tied-only.safetensors", lambda ts: [t for t in ts if t[0] != "klayer.connectivity.mat"])
-rc, out, err = import_(small, p, wpath("tied.akw"), "--map", default_map)
-check(rc == 0 and read_akw(wpath("tied.akw")) == ref, "mat_q/mat_k/mat_v/mat_o (transposed) alone give the same weights")
-only_o = variant("mat-o-only.safetensors", lambda ts: [t for t in ts if not t[0].startswith("klayer.connectivity.mat")
-                                                        or t[0].endswith("mat_o")])
-rc, out, err = import_(small, only_o, wpath("mato.akw"), "--map", default_map)
-check(rc == 0 and read_akw(wpath("mato.akw")) == ref, "mat_o alone is transposed back (transpose01)")
+PFX = "ema_model."
+CB = "layers.0.1.2.fn.2.bias"  # conv3.bias upstream (a small tensor to edit)
+
+# the online model of the checkpoint: --prefix online_model. (different weights, its logits)
+rc, out, err = import_(small, fixture, wpath("online.akw"), "--map", default_map, "--prefix", "online_model.")
+check(rc == 0 and os.path.exists(wpath("online.akw")) and read_akw(wpath("online.akw")) != ref,
+      f"--prefix online_model. imports the other weights ({(out or err).strip()[:120]})")
+if rc == 0:
+    run(small, "dump", "--weights", wpath("online.akw"), "--data", os.path.join(here, "full8.csv"), "--steps", "16",
+        "--out", wpath("dump-online"))
+    gs, got = read_npy(wpath("dump-online/logits.npy"))
+    ws, want = read_npy(os.path.join(here, "expected_online_logits.npy"))
+    e = rel_err(got, want) if gs == ws else float("inf")
+    check(e <= 1e-4, f"online model's logits match upstream to {e:.1e} (need 1e-4)")
+# a plain state dict (upstream's model.pth: no wrapper) gives the same weights
+p = variant("plain.safetensors", lambda ts: [[t[0][len(PFX):]] + t[1:] for t in ts if t[0].startswith(PFX)])
+rc, out, err = import_(small, p, wpath("plain.akw"), "--map", default_map)
+check(rc == 0 and read_akw(wpath("plain.akw")) == ref, f"plain state dict (no prefix) ({(out or err).strip()[:120]})")
+rc, out, err = import_(small, fixture, wpath("noprefix.akw"), "--map", default_map, "--prefix", "none")
+check(rc == 1 and "unexpected" in err and "ema_model." in err and not os.path.exists(wpath("noprefix.akw")),
+      f"--prefix none on a wrapped checkpoint: wrapper names are unexpected ({err.strip()[:120]})")
+rc, out, err = import_(small, fixture, wpath("badprefix.akw"), "--map", default_map, "--prefix", "model.")
+check(rc == 1 and "model." in err and "--prefix" in err, f"a prefix the file lacks is named ({err.strip()[:120]})")
+# the four GTA sets land in their slices: mat_k and mat_v swapped in the file change J.gta
+def swap_kv(ts):
+    d = {t[0]: t for t in ts}
+    k, v = d[PFX + "layers.0.0.connectivity.mat_k"], d[PFX + "layers.0.0.connectivity.mat_v"]
+    k[3], v[3] = v[3], k[3]
+p = variant("swapped.safetensors", swap_kv)
+rc, out, err = import_(small, p, wpath("swapped.akw"), "--map", default_map)
+sw = read_akw(wpath("swapped.akw")) if rc == 0 else {}
+g0, g1 = ref.get("klayer.J.gta", ((), [])), sw.get("klayer.J.gta", ((), []))
+q = len(g0[1]) // 4
+check(rc == 0 and g0[0] == g1[0] == (4, 81, 4, 2, 2) and g0[1][:q] == g1[1][:q] and g0[1][3 * q:] == g1[1][3 * q:]
+      and g0[1][q:2 * q] == g1[1][2 * q:3 * q] and g0[1][2 * q:3 * q] == g1[1][q:2 * q],
+      "mat_q, mat_k, mat_v, mat_o fill J.gta[0..3] (swapping two in the file swaps the slices)")
 
 
 def disagree(ts):
     for t in ts:
-        if t[0] == "klayer.connectivity.mat_o":
+        if t[0] == PFX + "layers.0.0.connectivity.mat_o":
             v = f32(t[3])
             v[5] += 1e-3
-            t[3] = struct.pack(f"<{len(v)}f", *v)
+            ts.append([PFX + "mat_o_copy", t[1], t[2], struct.pack(f"<{len(v)}f", *v)])
+            return ts
 
 
+with open(wpath("copy.map"), "w") as f:
+    f.write(open(default_map).read() + "\nmat_o_copy   klayer.J.gta[3]\n")
 p = variant("tied-disagree.safetensors", disagree)
-rc, out, err = import_(small, p, wpath("x.akw"), "--map", default_map)
-check(rc == 1 and "mat_o" in err and "klayer.connectivity.mat'" in err and not os.path.exists(wpath("x.akw")),
-      f"tied GTA copies that disagree: names both tensors ({err.strip()[:150]})")
+rc, out, err = import_(small, p, wpath("x.akw"), "--map", wpath("copy.map"))
+check(rc == 1 and "mat_o_copy" in err and "connectivity.mat_o'" in err and not os.path.exists(wpath("x.akw")),
+      f"two sources of one target that disagree: names both tensors ({err.strip()[:150]})")
 
 # other float dtypes: F64 exactly, F16 / BF16 rounded
 def to_dtype(dtype):
     def edit(ts):
         for t in ts:
+            if t[1] != "F32":  # ema_pytorch's counters (initted BOOL, step I64) stay as they are
+                continue
             v = f32(t[3])
             if dtype == "F64":
                 t[3] = struct.pack(f"<{len(v)}d", *v)
@@ -192,8 +226,8 @@ for dtype in ("F64", "F16", "BF16"):
         got = read_akw(wpath(f"{dtype}.akw"))
         conv = {t[0]: t for t in read_st(p)[0]}
         for an, (shape, vals) in got.items():
-            src = {"embed.weight": "embedding.weight", "head.weight": "out.weight", "head.bias": "out.bias",
-                   "klayer.J.gta": "klayer.connectivity.mat"}.get(an)
+            src = {"embed.weight": PFX + "embedding.weight", "head.weight": PFX + "out.1.weight",
+                   "head.bias": PFX + "out.1.bias", "conv3.bias": PFX + CB}.get(an)
             if src is None:
                 continue
             b = conv[src][3]
@@ -242,14 +276,14 @@ first = names[0]
 dup_json = h.replace(b"{", b'{"' + first.encode() + b'":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},', 1)
 bad("dup.safetensors", struct.pack("<Q", len(dup_json)) + dup_json + raw[8 + hlen:], ["dup.safetensors", "duplicate key", first],
     "duplicate tensor name")
-p = variant("dtype.safetensors", lambda ts: [t if t[0] != "conv3.bias" else [t[0], "F33", t[2], t[3]] for t in ts])
-bad("dtype.safetensors", None, ["dtype.safetensors", "conv3.bias", "unknown dtype 'F33'"], "unknown dtype")
-p = variant("int.safetensors", lambda ts: [t if t[0] != "conv3.bias" else [t[0], "I32", t[2], t[3]] for t in ts])
-bad("int.safetensors", None, ["int.safetensors", "conv3.bias", "I32"], "integer dtype where a float is needed")
-p = variant("bytes.safetensors", lambda ts: [t if t[0] != "conv3.bias" else [t[0], "F32", [65], t[3]] for t in ts])
-bad("bytes.safetensors", None, ["bytes.safetensors", "conv3.bias", "[65]", "260 bytes"], "shape/byte-count mismatch")
-p = variant("shape.safetensors", lambda ts: [t if t[0] != "conv3.bias" else [t[0], "F32", [32], t[3][:128]] for t in ts])
-bad("shape.safetensors", None, ["shape.safetensors", "conv3.bias", "[32]", "[64]"], "wrong shape names tensor and both shapes")
+p = variant("dtype.safetensors", lambda ts: [t if t[0] != PFX + CB else [t[0], "F33", t[2], t[3]] for t in ts])
+bad("dtype.safetensors", None, ["dtype.safetensors", CB, "unknown dtype 'F33'"], "unknown dtype")
+p = variant("int.safetensors", lambda ts: [t if t[0] != PFX + CB else [t[0], "I32", t[2], t[3]] for t in ts])
+bad("int.safetensors", None, ["int.safetensors", CB, "I32"], "integer dtype where a float is needed")
+p = variant("bytes.safetensors", lambda ts: [t if t[0] != PFX + CB else [t[0], "F32", [65], t[3]] for t in ts])
+bad("bytes.safetensors", None, ["bytes.safetensors", CB, "[65]", "260 bytes"], "shape/byte-count mismatch")
+p = variant("shape.safetensors", lambda ts: [t if t[0] != PFX + CB else [t[0], "F32", [32], t[3][:128]] for t in ts])
+bad("shape.safetensors", None, ["shape.safetensors", CB, "[32]", "[64]"], "wrong shape names tensor and both shapes")
 
 
 def overlap(hb):
@@ -272,14 +306,14 @@ def outside(hb):
 
 write_st(wpath("outside.safetensors"), tensors, meta, outside)
 bad("outside.safetensors", None, ["outside.safetensors", names[-1], "outside the data"], "offsets outside the data")
-p = variant("missing.safetensors", lambda ts: [t for t in ts if t[0] != "out.bias"])
+p = variant("missing.safetensors", lambda ts: [t for t in ts if t[0] != PFX + "out.1.bias"])
 bad("missing.safetensors", None, ["missing.safetensors", "head.bias", "not filled"], "missing parameter is named")
-p = variant("extra.safetensors", lambda ts: ts + [["extra.running_mean", "F32", [3], struct.pack("<3f", 1, 2, 3)]])
+p = variant("extra.safetensors", lambda ts: ts + [[PFX + "extra.running_mean", "F32", [3], struct.pack("<3f", 1, 2, 3)]])
 bad("extra.safetensors", None, ["extra.safetensors", "extra.running_mean", "unexpected"], "unexpected extra tensor is named")
 with open(wpath("ignore.map"), "w") as f:
     f.write(open(default_map).read() + "\nextra.running_mean   -   # a buffer we do not need\n")
 rc, out, err = import_(small, wpath("extra.safetensors"), wpath("ignored.akw"), "--map", wpath("ignore.map"))
-check(rc == 0 and read_akw(wpath("ignored.akw")) == ref and "1 ignored" in out,
+check(rc == 0 and read_akw(wpath("ignored.akw")) == ref and "2 ignored" in out,
       f"the extra tensor imports when the map ignores it ('<name> -') ({(out or err).strip()[:120]})")
 rc, _, err = import_(big, fixture, wpath("big.akw"), "--map", default_map)
 check(rc == 1 and "embedding.weight" in err and "[10, 64]" in err and "[10, 512]" in err and not os.path.exists(wpath("big.akw")),
@@ -287,6 +321,10 @@ check(rc == 1 and "embedding.weight" in err and "[10, 64]" in err and "[10, 512]
 
 # map errors
 for mname, text, needle in (("bad-transform.map", "embedding.weight embed.weight transpose02\n", "transpose02"),
+                            ("bad-slice.map", "layers.0.0.connectivity.mat_q klayer.J.gta[4]\n", "no slice 4"),
+                            ("bad-slice2.map", "layers.0.0.connectivity.mat_q klayer.J.gta[x]\n", "bad slice"),
+                            ("mixed.map", "layers.0.0.connectivity.mat_q klayer.J.gta[0]\nx0 klayer.J.gta\n",
+                             "both whole and by slices"),
                             ("bad-target.map", "embedding.weight embed.weights\n", "embed.weights"),
                             ("twice.map", "embedding.weight embed.weight\nembedding.weight embed.weight\n", "twice")):
     with open(wpath(mname), "w") as f:

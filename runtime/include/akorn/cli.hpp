@@ -383,12 +383,17 @@ int cmd_import(const Args& a) {
   AKORN_CHECK(overwrite || !path_exists(out), out + ": exists (pass --overwrite yes to replace it)");
   std::vector<ImportMapLine> lines = read_import_map(map);
   SafeTensorsFile st = read_safetensors(from);
+  const size_t n_file = st.tensors.size();
+  int dropped = 0;
+  const std::string prefix = unwrap_state_dict(st, a.get("prefix", ""), dropped);
   std::vector<float> params(static_cast<size_t>(Spec::param_elems), 0.0f);
   ImportReport rep = import_safetensors(st, lines, map, Spec::params, Spec::num_params, Spec::name, params.data());
-  sudoku::save_weights<Spec>(out, params.data(), "imported from " + from + " with " + map);
-  std::printf("%s: %d parameters of %s from %zu tensors (%d used, %d of them tied copies that agree; %d ignored) -> %s\n",
-              from.c_str(), rep.params, Spec::name, st.tensors.size(), rep.tensors_used, rep.tied_checked,
-              rep.tensors_ignored, out.c_str());
+  sudoku::save_weights<Spec>(out, params.data(), "imported from " + from + (prefix.empty() ? "" : " (" + prefix + ")") +
+                                                     " with " + map);
+  std::printf("%s: %d parameters of %s from %zu tensors%s (%d used, %d of them tied copies that agree; %d ignored) -> %s\n",
+              from.c_str(), rep.params, Spec::name, n_file,
+              prefix.empty() ? "" : (" through '" + prefix + "', " + std::to_string(dropped) + " wrapper tensors dropped").c_str(),
+              rep.tensors_used, rep.tied_checked, rep.tensors_ignored, out.c_str());
   return 0;
 }
 
@@ -480,7 +485,7 @@ int run_on(int argc, char** argv) {
     if (cmd == "dump")
       return cmd_dump<Spec, Be>(parse_args(argc, argv, {"data", "weights", "out", "steps", "limit", "batch", "seed", "overwrite",
                                                     "device", "tf32", "cuda-graph"}));
-    if (cmd == "import") return cmd_import<Spec>(parse_args(argc, argv, {"from", "out", "map", "overwrite"}));
+    if (cmd == "import") return cmd_import<Spec>(parse_args(argc, argv, {"from", "out", "map", "prefix", "overwrite"}));
     std::fprintf(stderr, "%s: unknown command '%s' (try '%s help')\n", Spec::name, cmd.c_str(), argv[0]);
     return 2;
   } catch (const std::exception& e) {
@@ -516,7 +521,7 @@ int run(int argc, char** argv, const CudaHooks& cuda = {}) {
                 "        stdin when BOARD is absent); exit 0 when the result is a valid grid that keeps the givens\n"
                 "  dump --weights W --data CSV --out DIR [--steps T] [--seed S] [--limit N] [--overwrite yes]\n"
                 "        logits.npy [N, 81, 9] and energy.npy [N, T+1] (float32)\n"
-                "  import --from STATE.safetensors --out W.akw [--map FILE] [--overwrite yes]\n"
+                "  import --from STATE.safetensors --out W.akw [--map FILE] [--prefix ema_model.|online_model.|none] [--overwrite yes]\n"
                 "        weights from a safetensors state dict through a name map (default\n"
                 "        models/sudoku.import.map; docs/IMPORT.md)\n"
                 "every command that runs the model takes --device auto|cpu|cuda (auto: the GPU when there is\n"

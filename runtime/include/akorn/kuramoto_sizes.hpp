@@ -21,12 +21,12 @@ constexpr std::int64_t attn_fwd_ws_elems(int H, int W, int C, int /*heads*/, boo
 }
 
 // AttnJ backward workspace: do [P, C] + dqkv [P, 3C] + per head scratch
-// (7 * P * hd + P * P) (+ GTA partial gradient per head: P * hd/2 * 4 = 2 * P * hd).
+// (7 * P * hd + P * P) (+ GTA partial gradients per head, four sets: 4 * P * hd/2 * 4 = 8 * P * hd).
 constexpr std::int64_t attn_bwd_ws_elems(int H, int W, int C, int heads, bool gta) {
   const std::int64_t P = std::int64_t(H) * W;
   const std::int64_t hd = C / heads;
   return P * C + 3 * P * C + std::int64_t(heads) * (7 * P * hd + P * P) +
-         (gta ? std::int64_t(heads) * 2 * P * hd : 0);
+         (gta ? std::int64_t(heads) * 8 * P * hd : 0);
 }
 
 // FcJ forward workspace: x and y in NCHW flattening.

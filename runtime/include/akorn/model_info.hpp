@@ -28,7 +28,7 @@ struct OutputInfo {
 struct ParamInfo {
   const char* name;     // "<op>.<param>" (docs/OPS.md)
   int rank;
-  int shape[4];
+  int shape[6];          // rank <= 6 (J.gta is [4, P, hd/2, 2, 2])
   index_t elems;
   index_t offset;       // in the flat parameter array
   bool trainable;

@@ -10,10 +10,15 @@
 // akorn::Error naming the file and, where there is one, the tensor; no input crashes.
 //
 // Name map (text): one line per source tensor, '#' starts a comment,
-//   <source name> <akorn name> [none|transpose01]
+//   <source name> <akorn name>[<i>] [none|transpose01]
 //   <source name> -                                  (the tensor is known and ignored)
-// Several source names may map to one akorn name: the first present is imported and every
+// `[i]` fills slice i of the parameter's first dimension (the four GTA sets of J.gta
+// come from the reference's mat_q, mat_k, mat_v, mat_o); without it the whole parameter.
+// Several source names may map to one target: the first present is imported and every
 // other present one must agree with it (after its transform) to 1e-6 relative.
+// Wrappers: a state dict of ema_pytorch (`ema_model.<name>`, `online_model.<name>`,
+// `initted`, `step`) is read through one prefix (default `ema_model.`, the averaged
+// weights the paper evaluates); the other prefix and the two counters are ignored.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -460,14 +465,27 @@ inline SafeTensorsFile read_safetensors(const std::string& path) {
 // The name map and the import itself
 
 struct ImportMapLine {
-  std::string source, target;  // target "-": ignored
+  std::string source, target;  // target "-": ignored; target = parameter name (without [i])
+  int slice = -1;              // >= 0: slice of the parameter's first dimension
   std::string transform = "none";
   int line = 0;
+  std::string key() const { return slice < 0 ? target : target + "[" + std::to_string(slice) + "]"; }
 };
+
+// Reads a name map from text (`where` names it in errors: a path, or the map compiled into
+// the program).
+inline std::vector<ImportMapLine> parse_import_map(const std::string& text, const std::string& path);
 
 inline std::vector<ImportMapLine> read_import_map(const std::string& path) {
   std::ifstream in(path);
   AKORN_CHECK(in.good(), path + ": cannot open the name map");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_import_map(ss.str(), path);
+}
+
+inline std::vector<ImportMapLine> parse_import_map(const std::string& text, const std::string& path) {
+  std::istringstream in(text);
   std::vector<ImportMapLine> out;
   std::set<std::string> sources;
   std::string raw;
@@ -490,6 +508,15 @@ inline std::vector<ImportMapLine> read_import_map(const std::string& path) {
     m.target = w[1];
     m.line = lineno;
     if (w.size() == 3) m.transform = w[2];
+    const size_t lb = m.target.find('[');
+    if (lb != std::string::npos) {
+      const std::string idx = m.target.substr(lb + 1);
+      AKORN_CHECK(idx.size() >= 2 && idx.back() == ']' && idx.size() <= 4 &&
+                      idx.find_first_not_of("0123456789", 0) == idx.size() - 1,
+                  where + "bad slice in '" + m.target + "' (expected <akorn name>[<index>])");
+      m.slice = std::stoi(idx.substr(0, idx.size() - 1));
+      m.target.resize(lb);
+    }
     AKORN_CHECK(m.transform == "none" || m.transform == "transpose01",
                 where + "unknown transform '" + m.transform + "' (none or transpose01)");
     AKORN_CHECK(m.target != "-" || w.size() == 2, where + "an ignored tensor ('-') takes no transform");
@@ -513,6 +540,49 @@ inline void transpose_last2(std::vector<float>& v, std::vector<std::int64_t>& sh
   std::swap(shape[r - 2], shape[r - 1]);
 }
 
+// ema_pytorch wrappers (see the top of this file): keeps the tensors under one prefix with
+// the prefix removed and drops the other wrapper's tensors and the counters `initted` and
+// `step`. prefix: "" = automatic (ema_model. when the file has it), "none" = no unwrapping,
+// else the prefix to read. Returns the prefix used ("" when none) and counts the dropped.
+inline std::string unwrap_state_dict(SafeTensorsFile& st, std::string prefix, int& dropped) {
+  static const char* kWrappers[] = {"ema_model.", "online_model."};
+  auto starts = [](const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; };
+  if (prefix == "none") return "";
+  bool wrapped = false;
+  for (auto& t : st.tensors)
+    for (const char* w : kWrappers) wrapped = wrapped || starts(t.name, w);
+  if (prefix.empty()) {
+    if (!wrapped) return "";
+    prefix = "ema_model.";
+  }
+  std::vector<SafeTensor> kept;
+  int n_prefixed = 0;
+  for (auto& t : st.tensors) {
+    if (starts(t.name, prefix)) {
+      SafeTensor u = t;
+      u.name = t.name.substr(prefix.size());
+      kept.push_back(u);
+      ++n_prefixed;
+      continue;
+    }
+    bool other = t.name == "initted" || t.name == "step";
+    for (const char* w : kWrappers) other = other || (wrapped && starts(t.name, w));
+    if (other) {
+      ++dropped;
+      continue;
+    }
+    kept.push_back(t);
+  }
+  AKORN_CHECK(n_prefixed > 0, st.path + ": no tensor named '" + prefix + "...' (pass --prefix ema_model., " +
+                                  "online_model. or none)");
+  for (size_t i = 0; i < kept.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      AKORN_CHECK(kept[i].name != kept[j].name,
+                  st.path + ": tensor '" + kept[i].name + "' is there with and without the prefix '" + prefix + "'");
+  st.tensors.swap(kept);
+  return prefix;
+}
+
 struct ImportReport {
   int params = 0, tensors_used = 0, tensors_ignored = 0, tied_checked = 0;
 };
@@ -526,9 +596,24 @@ inline ImportReport import_safetensors(const SafeTensorsFile& st, const std::vec
   ImportReport rep;
   std::map<std::string, int> pidx;
   for (int i = 0; i < num_params; ++i) pidx[info[i].name] = i;
-  for (auto& m : map)
+  for (auto& m : map) {
+    const std::string where = map_path + ":" + std::to_string(m.line) + ": ";
     AKORN_CHECK(m.target == "-" || pidx.count(m.target),
-                map_path + ":" + std::to_string(m.line) + ": '" + m.target + "' is not a parameter of model " + model_name);
+                where + "'" + m.target + "' is not a parameter of model " + model_name);
+    if (m.slice >= 0) {
+      const ParamInfo& p = info[pidx[m.target]];
+      AKORN_CHECK(p.rank >= 2 && m.slice < p.shape[0],
+                  where + "'" + m.key() + "': parameter '" + m.target + "' " +
+                      SafeTensor::shape_text(std::vector<std::int64_t>(p.shape, p.shape + p.rank)) + " has no slice " +
+                      std::to_string(m.slice));
+    }
+  }
+  // a parameter is filled whole or slice by slice, not both
+  for (auto& m : map)
+    for (auto& m2 : map)
+      AKORN_CHECK(m.target == "-" || m.target != m2.target || (m.slice < 0) == (m2.slice < 0),
+                  map_path + ":" + std::to_string(m2.line) + ": '" + m2.key() + "' and line " + std::to_string(m.line) +
+                      " ('" + m.key() + "') fill parameter '" + m.target + "' both whole and by slices");
   // every tensor of the file must be mapped or ignored
   std::string extra;
   int n_extra = 0;
@@ -547,12 +632,20 @@ inline ImportReport import_safetensors(const SafeTensorsFile& st, const std::vec
   int n_missing = 0;
   for (int i = 0; i < num_params; ++i) {
     const ParamInfo& p = info[i];
-    const std::vector<std::int64_t> pshape(p.shape, p.shape + p.rank);
+    bool sliced = false;
+    for (auto& m : map) sliced = sliced || (m.target == p.name && m.slice >= 0);
+    const int nslices = sliced ? p.shape[0] : 1;
+    const index_t slice_elems = p.elems / nslices;
+    std::vector<std::int64_t> pshape(p.shape, p.shape + p.rank);
+    if (sliced) pshape.erase(pshape.begin());
     const std::string pshape_s = SafeTensor::shape_text(pshape);
+    for (int sl = 0; sl < nslices; ++sl) {
+    const int want_slice = sliced ? sl : -1;
+    const std::string tname = sliced ? std::string(p.name) + "[" + std::to_string(sl) + "]" : std::string(p.name);
     std::vector<float> first;
     std::string first_name;
     for (auto& m : map) {
-      if (m.target != p.name) continue;
+      if (m.target != p.name || m.slice != want_slice) continue;
       const SafeTensor* t = st.find(m.source);
       if (!t) continue;
       std::vector<std::int64_t> shape = t->shape;
@@ -560,9 +653,9 @@ inline ImportReport import_safetensors(const SafeTensorsFile& st, const std::vec
       if (m.transform == "transpose01")
         AKORN_CHECK(shape.size() >= 2, where + " " + t->shape_str() + " has rank < 2, cannot transpose01 (" + map_path +
                                            ":" + std::to_string(m.line) + ")");
-      AKORN_CHECK(t->count() == p.elems, where + " has shape " + t->shape_str() + " (" + std::to_string(t->count()) +
-                                             " elements), akorn parameter '" + p.name + "' of model " + model_name +
-                                             " is " + pshape_s + " (" + std::to_string(p.elems) + " elements)");
+      AKORN_CHECK(t->count() == slice_elems, where + " has shape " + t->shape_str() + " (" + std::to_string(t->count()) +
+                                                 " elements), akorn parameter '" + tname + "' of model " + model_name +
+                                                 " is " + pshape_s + " (" + std::to_string(slice_elems) + " elements)");
       std::vector<float> v = st.to_float(*t);
       if (m.transform == "transpose01") transpose_last2(v, shape);
       if (first_name.empty()) {
@@ -578,7 +671,7 @@ inline ImportReport import_safetensors(const SafeTensorsFile& st, const std::vec
       }
       AKORN_CHECK(diff <= 1e-6 * std::max(scale, 1e-30),
                   st.path + ": tensors '" + first_name + "' and '" + t->name + "'" +
-                      (m.transform == "transpose01" ? " (transposed)" : "") + " both map to '" + p.name +
+                      (m.transform == "transpose01" ? " (transposed)" : "") + " both map to '" + tname +
                       "' but differ (max |difference| " + std::to_string(diff) + ", max |value| " + std::to_string(scale) + ")");
       ++rep.tensors_used;
       ++rep.tied_checked;
@@ -586,15 +679,16 @@ inline ImportReport import_safetensors(const SafeTensorsFile& st, const std::vec
     if (first_name.empty()) {
       std::string srcs;
       for (auto& m : map)
-        if (m.target == p.name) srcs += (srcs.empty() ? "'" : ", '") + m.source + "'";
+        if (m.target == p.name && m.slice == want_slice) srcs += (srcs.empty() ? "'" : ", '") + m.source + "'";
       if (n_missing < 10)
-        missing += (n_missing ? "; '" : "'") + std::string(p.name) + "' " + pshape_s +
+        missing += (n_missing ? "; '" : "'") + tname + "' " + pshape_s +
                    (srcs.empty() ? " (no map line)" : " (from " + srcs + ")");
       ++n_missing;
       continue;
     }
-    std::copy(first.begin(), first.end(), params + p.offset);
-    ++rep.params;
+    std::copy(first.begin(), first.end(), params + p.offset + sl * slice_elems);
+    if (sl == nslices - 1) ++rep.params;
+    }
   }
   AKORN_CHECK(n_missing == 0, st.path + ": " + std::to_string(n_missing) + " akorn parameter(s) of model " + model_name +
                                   " not filled: " + missing + (n_missing > 10 ? "; ..." : ""));

@@ -92,9 +92,9 @@ void run_attn(int N) {
   constexpr int P = H * W, HD = C / HEADS;
   const index_t sz = index_t(N) * P * C;
   Buf<S> x(sz, 0.1), wq(3 * C * C, 0.01), bq(3 * C, 0.02), wo(C * C, 0.01), bo(C, 0.03),
-      gta(index_t(P) * HD / 2 * 4, 0.5), y(sz), saved(N * A::saved_elems), fws(N * A::fwd_ws_elems),
+      gta(4 * index_t(P) * HD / 2 * 4, 0.5), y(sz), saved(N * A::saved_elems), fws(N * A::fwd_ws_elems),
       bws(N * A::bwd_ws_elems), dy(sz, 0.1), dx(sz), dwq(3 * C * C), dbq(3 * C), dwo(C * C), dbo(C),
-      dgta(index_t(P) * HD / 2 * 4);
+      dgta(4 * index_t(P) * HD / 2 * 4);
   S* gp = GTA ? gta.p() : nullptr;
   A::forward(N, x.p(), wq.p(), bq.p(), wo.p(), bo.p(), gp, y.p(), saved.p(), fws.p());
   A::backward(N, x.p(), wq.p(), wo.p(), gp, saved.p(), dy.p(), dx.p(), dwq.p(), dbq.p(), dwo.p(), dbo.p(),

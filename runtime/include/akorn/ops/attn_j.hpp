@@ -2,9 +2,11 @@
 // OPS.md "Kuramoto", connectivity Attn).  Per sample (x, y: [P, C], channels fastest):
 //   qkv = x W_qkv^T + b_qkv                          [P, 3C]; q, k, v = chunks of C channels
 //   head h owns channels d*HEADS + h (d = 0..HD-1)
-//   GTA: pair (2f, 2f+1) of q, k, v at position p  <- M[p, f] * pair      (M = gta [P, HD/2, 2, 2])
+//   GTA: pair (2f, 2f+1) of q (k, v) at position p  <- M_q[p, f] * pair  (M_k, M_v)
 //   A_h = softmax_rows(q'_h k'_h^T / sqrt(HD)),  o_h = A_h v'_h
-//   GTA: pair of o_h                               <- M[p, f]^T * pair
+//   GTA: pair of o_h                                 <- M_o[p, f] * pair
+// gta = [4, P, HD/2, 2, 2]: the four independent sets M_q, M_k, M_v, M_o (spec §3;
+// initialised M, M, M, M^T), dgta the same layout.
 //   y = o W_o^T + b_o
 //
 // Buffers (the caller provides N * saved_elems / fwd_ws_elems / bwd_ws_elems elements).
@@ -12,11 +14,11 @@
 // call (so the whole batch is one GEMM operand):
 //   saved: qkv   [N, P, 3C]           raw projection x W_qkv^T + b_qkv (before GTA)
 //          A     [N, HEADS, P, P]     softmax attention weights
-//          o     [N, P, C]            attention output fed to W_o (after M^T with GTA)
-//          o_pre [N, HEADS, P, HD]    GTA only: attention output before M^T
+//          o     [N, P, C]            attention output fed to W_o (after M_o with GTA)
+//          o_pre [N, HEADS, P, HD]    GTA only: attention output before M_o
 //   fwd ws: per (n, h): q'*scale [P, HD], k'^T [HD, P], v' [P, HD]
 //   bwd ws: dO [N, P, C] | dqkv [N, P, 3C] | per (n, h) scratch (7 P HD + P P)
-//           | GTA only: per (n, h) partial dM [P, HD/2, 4]
+//           | GTA only: per (n, h) partial dM of the four sets [4, P, HD/2, 4]
 // Backward re-gathers q', k', v' from the saved raw qkv (a cheap O(P*C) relayout with the
 // 2x2 transforms), the attention itself is not recomputed. `saved` is always required
 // (for inference one step-sized buffer can be reused for every step).
@@ -199,10 +201,11 @@ struct AttnJ {
   static constexpr index_t bwd_ws_elems = kur_sizes::attn_bwd_ws_elems(H, W, C, HEADS, GTA);
   static constexpr index_t kFwdHead = 3 * index_t(P) * HD;              // fwd ws per (n,h)
   static constexpr index_t kBwdHead = 7 * index_t(P) * HD + index_t(P) * P;  // bwd scratch
-  static constexpr index_t kGtaElems = index_t(P) * (HD / 2) * 4;       // one M / dM
+  static constexpr index_t kGtaElems = index_t(P) * (HD / 2) * 4;       // one set M / dM
+  static constexpr index_t kGtaAll = 4 * kGtaElems;                      // q, k, v, o
   static_assert(fwd_ws_elems == HEADS * kFwdHead, "AttnJ: size table mismatch");
   static_assert(bwd_ws_elems ==
-                    4 * index_t(P) * C + HEADS * kBwdHead + (GTA ? HEADS * kGtaElems : 0),
+                    4 * index_t(P) * C + HEADS * kBwdHead + (GTA ? HEADS * kGtaAll : 0),
                 "AttnJ: size table mismatch");
   static_assert(saved_elems ==
                     index_t(P) * (4 * index_t(C) + index_t(HEADS) * P) + (GTA ? index_t(P) * C : 0),
@@ -223,8 +226,9 @@ struct AttnJ {
     return s;
   }
 
-  // Gathers head h of sample n from raw qkv rows ([P, 3C]) with the GTA transform:
-  // part 0/1/2 = q/k/v; out[p * HD + d] (or out[d * P + p] when TRANSPOSED) = alpha * value.
+  // Gathers head h of sample n from raw qkv rows ([P, 3C]) with the GTA transform of its
+  // set: part 0/1/2 = q/k/v (set M_q/M_k/M_v);
+  // out[p * HD + d] (or out[d * P + p] when TRANSPOSED) = alpha * value.
   template <bool TRANSPOSED>
   static void gather(const S* qkv_n, int part, int h, const S* gta, S alpha, S* out) {
     for (int p = 0; p < P; ++p) {
@@ -232,7 +236,7 @@ struct AttnJ {
       for (int d = 0; d < HD; d += (GTA ? 2 : 1)) {
         S v0 = row[d * HEADS], v1 = S(0);
         if constexpr (GTA) {
-          const S* M = gta + (index_t(p) * (HD / 2) + d / 2) * 4;
+          const S* M = gta + part * kGtaElems + (index_t(p) * (HD / 2) + d / 2) * 4;
           const S a = row[d * HEADS], b = row[(d + 1) * HEADS];
           v0 = M[0] * a + M[1] * b;
           v1 = M[2] * a + M[3] * b;
@@ -278,10 +282,10 @@ struct AttnJ {
         S* dst = o_n + index_t(p) * C;
         if constexpr (GTA) {
           for (int f = 0; f < HD / 2; ++f) {
-            const S* M = gta + (index_t(p) * (HD / 2) + f) * 4;
+            const S* M = gta + 3 * kGtaElems + (index_t(p) * (HD / 2) + f) * 4;  // M_o
             const S a = src[2 * f], b = src[2 * f + 1];
-            dst[(2 * f) * HEADS] = M[0] * a + M[2] * b;
-            dst[(2 * f + 1) * HEADS] = M[1] * a + M[3] * b;
+            dst[(2 * f) * HEADS] = M[0] * a + M[1] * b;
+            dst[(2 * f + 1) * HEADS] = M[2] * a + M[3] * b;
           }
         } else {
           for (int d = 0; d < HD; ++d) dst[d * HEADS] = src[d];
@@ -323,14 +327,14 @@ struct AttnJ {
       S* dk = dq + P * HD;              // dL/dk' [P, HD]
       S* dv = dk + P * HD;              // dL/dv' [P, HD]
       S* dA = dv + P * HD;              // dL/dA, then dL/dscores [P, P]
-      S* dM = want_gta ? dMpart + nh * kGtaElems : nullptr;
+      S* dM = want_gta ? dMpart + nh * kGtaAll : nullptr;  // sets q, k, v, o
       if (dM)
-        for (index_t i = 0; i < kGtaElems; ++i) dM[i] = S(0);
+        for (index_t i = 0; i < kGtaAll; ++i) dM[i] = S(0);
       gather<false>(qkv_n, 0, h, gta, S(1), qp);
       gather<false>(qkv_n, 1, h, gta, S(1), kp);
       gather<true>(qkv_n, 2, h, gta, S(1), vT);
 
-      // dL/do_pre (through the M^T output transform for GTA)
+      // dL/do_pre (through the M_o output transform for GTA: dL/do_pre = M_o^T dL/do)
       const S* dO_n = dO + n * P * C + h;
       for (int p = 0; p < P; ++p) {
         const S* g = dO_n + index_t(p) * C;
@@ -338,16 +342,16 @@ struct AttnJ {
         if constexpr (GTA) {
           const S* op = sv.o_pre + (nh * P + p) * HD;
           for (int f = 0; f < HD / 2; ++f) {
-            const S* M = gta + (index_t(p) * (HD / 2) + f) * 4;
+            const S* M = gta + 3 * kGtaElems + (index_t(p) * (HD / 2) + f) * 4;
             const S g0 = g[(2 * f) * HEADS], g1 = g[(2 * f + 1) * HEADS];
-            go[2 * f] = M[0] * g0 + M[1] * g1;
-            go[2 * f + 1] = M[2] * g0 + M[3] * g1;
+            go[2 * f] = M[0] * g0 + M[2] * g1;
+            go[2 * f + 1] = M[1] * g0 + M[3] * g1;
             if (dM) {
-              S* m = dM + (index_t(p) * (HD / 2) + f) * 4;
+              S* m = dM + 3 * kGtaElems + (index_t(p) * (HD / 2) + f) * 4;
               const S i0 = op[2 * f], i1 = op[2 * f + 1];
               m[0] += g0 * i0;
-              m[1] += g1 * i0;
-              m[2] += g0 * i1;
+              m[1] += g0 * i1;
+              m[2] += g1 * i0;
               m[3] += g1 * i1;
             }
           }
@@ -367,7 +371,7 @@ struct AttnJ {
       mm_nn<S, P, P, HD>(dA, kp, dq);    // dq' = dS k'
       mm_tn<S, P, P, HD>(dA, qp, dk);    // dk' = dS^T q'
 
-      // scatter into dqkv (through the M transform for GTA)
+      // scatter into dqkv (through the set's M^T for GTA), dM of the set += g x raw
       S* dqkv_n = dqkv + n * P * 3 * C + h;
       const S* grads[3] = {dq, dk, dv};
       for (int part = 0; part < 3; ++part) {
@@ -378,12 +382,12 @@ struct AttnJ {
           if constexpr (GTA) {
             const S* raw = qkv_n + index_t(p) * 3 * C + part * C + h;
             for (int f = 0; f < HD / 2; ++f) {
-              const S* M = gta + (index_t(p) * (HD / 2) + f) * 4;
+              const S* M = gta + part * kGtaElems + (index_t(p) * (HD / 2) + f) * 4;
               const S g0 = g[2 * f], g1 = g[2 * f + 1];
               dst[(2 * f) * HEADS] = M[0] * g0 + M[2] * g1;
               dst[(2 * f + 1) * HEADS] = M[1] * g0 + M[3] * g1;
               if (dM) {
-                S* m = dM + (index_t(p) * (HD / 2) + f) * 4;
+                S* m = dM + part * kGtaElems + (index_t(p) * (HD / 2) + f) * 4;
                 const S i0 = raw[(2 * f) * HEADS], i1 = raw[(2 * f + 1) * HEADS];
                 m[0] += g0 * i0;
                 m[1] += g0 * i1;
@@ -404,11 +408,11 @@ struct AttnJ {
     if (want_gta) {
       constexpr index_t B = 256;
       const index_t NH = index_t(N) * HEADS;
-      parallel_for((kGtaElems + B - 1) / B, [&](index_t blk) {
-        const index_t e1 = std::min(kGtaElems, (blk + 1) * B);
+      parallel_for((kGtaAll + B - 1) / B, [&](index_t blk) {
+        const index_t e1 = std::min(kGtaAll, (blk + 1) * B);
         for (index_t e = blk * B; e < e1; ++e) {
           double s = 0;
-          for (index_t i = 0; i < NH; ++i) s += dMpart[i * kGtaElems + e];
+          for (index_t i = 0; i < NH; ++i) s += dMpart[i * kGtaAll + e];
           dgta[e] += static_cast<S>(s);
         }
       });

@@ -1,8 +1,9 @@
 // AttnJ on the GPU: the twin of akorn/ops/attn_j.hpp (same template parameters, functions,
 // arguments, buffer sizes and accumulate rules; all pointers are device pointers).
 // Per sample (x, y: [P, C]): qkv = x W_qkv^T + b_qkv; head h owns channels d*HEADS + h;
-// GTA: pair (2f, 2f+1) of q, k, v at position p <- M[p, f] * pair; A_h = softmax(q'k'^T /
-// sqrt(HD)); o_h = A_h v'; GTA: pair of o_h <- M[p, f]^T * pair; y = o W_o^T + b_o.
+// GTA: pair (2f, 2f+1) of q, k, v at position p <- M_q/M_k/M_v[p, f] * pair; A_h =
+// softmax(q'k'^T / sqrt(HD)); o_h = A_h v'; GTA: pair of o_h <- M_o[p, f] * pair;
+// y = o W_o^T + b_o. gta = the four independent sets [4, P, HD/2, 2, 2] (q, k, v, o).
 //
 // HEAD-MAJOR CHANNELS. So that one head's HD channels are contiguous in memory (coalesced
 // loads in the attention kernels), every call first copies the weights with their head
@@ -17,12 +18,13 @@
 // Buffers (sections batch-major over the N samples of the call, sizes as on the CPU):
 //   saved: qkv_p [N, P, 3C]   raw projection WITH bias, before GTA, head-major channels
 //          A     [N, HEADS, P, P] softmax weights
-//          o_p   [N, P, C]    attention output (after M^T with GTA), head-major channels
-//          o_pre [N, HEADS, P, HD] GTA only: attention output before M^T
+//          o_p   [N, P, C]    attention output (after M_o with GTA), head-major channels
+//          o_pre [N, HEADS, P, HD] GTA only: attention output before M_o
 //   fwd ws: per (n, h) 3*P*HD: used only when K'/V' do not fit in shared memory (Cfg::
 //          OP_SMEM false, e.g. double at HD = 64): the operand matrix of the current phase.
 //   bwd ws: dO_p [N, P, C] | dqkv_p [N, P, 3C] | per (n, h): dS [P, P] and (when not in
-//           shared memory) the operand matrix | GTA only: per (n, h) partial dM [P, HD/2, 4]
+//           shared memory) the operand matrix | GTA only: per (n, h) partial dM of the four
+//           sets [4, P, HD/2, 4]
 //
 // FORWARD: GEMM (beta 0) into saved.qkv_p; attn_forward_kernel; fill y with b_o; GEMM
 // (beta 1) o_p Wo_p^T into y.
@@ -31,28 +33,28 @@
 // consecutive rows, group g by warp g % 8 (no block barriers inside a phase).
 //   phase 1: op = K' (row stride HD+1, conflict-free per-key reads). The loader adds b_k to
 //            the raw k and writes it back into saved.qkv_p (so saved holds raw + bias, as on
-//            the CPU, without a separate bias pass); K' = M * (k + b_k).
-//            Per group: stage q' = scale * M * (q + b_q) (q + b_q written back too) ->
+//            the CPU, without a separate bias pass); K' = M_k * (k + b_k).
+//            Per group: stage q' = scale * M_q * (q + b_q) (q + b_q written back too) ->
 //            lane j holds the scores of keys j, j+32, ... for the R rows (registers),
 //            max-subtracted softmax with warp shuffles (expf / exp), A rows -> saved.A.
-//   phase 2: op = V' = M * (v + b_v) (written back). Per group: stage the A rows (read back
+//   phase 2: op = V' = M_v * (v + b_v) (written back). Per group: stage the A rows (read back
 //            from global; written by this same warp) -> o_pre = A V' with lanes over head
 //            dims (HD < 64: lane groups over keys, fixed-order butterfly) -> o_pre (GTA) and
-//            o_p = M^T o_pre (pairs) into channels h*HD + d.
+//            o_p = M_o o_pre (pairs) into channels h*HD + d.
 // BACKWARD: db_o (column sums), dw_o (GEMM into scratch + permuted add), dO_p = dy Wo_p
 // (GEMM), attn_backward_kernel, db_qkv (column sums, permuted), dw_qkv (GEMM into scratch +
 // permuted add), dx += dqkv_p Wq_p (GEMM, beta 1), dgta += sum over (n, h) of dM partials
 // (fixed order). The kernel: one block per (n, h), the same two building blocks:
-//   start  : dM[p, f] = (dO_p pair) x (o_pre pair)        (GTA; the M^T output transform)
-//   phase 1a: op = V' (stride HD+1); per query group: stage gO = M * dO; dA = gO V'^T
+//   start  : dM_o[p, f] = (dO_p pair) x (o_pre pair)      (GTA; the M_o output transform)
+//   phase 1a: op = V' (stride HD+1); per query group: stage gO = M_o^T * dO; dA = gO V'^T
 //            (lanes over keys); dS = A * (dA - rowsum(A * dA)) * scale -> ws dS rows.
-//   phase 1b: op = K'; per query group: stage dS rows; dq' = dS K'; dqkv_p[q] = M^T dq';
-//            dM += dq' x q_raw.
+//   phase 1b: op = K'; per query group: stage dS rows; dq' = dS K'; dqkv_p[q] = M_q^T dq';
+//            dM_q = dq' x q_raw.
 //   phase 2a: op = q' (unscaled); per KEY group: stage dS columns; dk' = dS^T q';
-//            dqkv_p[k] = M^T dk'; dM += dk' x k_raw.
-//   phase 2b: op = gO = M * dO; per key group: stage A columns; dv' = A^T gO;
-//            dqkv_p[v] = M^T dv'; dM += dv' x v_raw.
-// Every dqkv_p / dM element has exactly one writer per phase and phases are separated by
+//            dqkv_p[k] = M_k^T dk'; dM_k = dk' x k_raw.
+//   phase 2b: op = gO = M_o^T * dO; per key group: stage A columns; dv' = A^T gO;
+//            dqkv_p[v] = M_v^T dv'; dM_v = dv' x v_raw.
+// Every dqkv_p / dM element has exactly one writer and phases are separated by
 // __syncthreads; no atomics. Reductions over samples / rows are fixed-order (double).
 #pragma once
 #include <cmath>
@@ -177,10 +179,11 @@ __device__ __forceinline__ bool lane_writes(int lane, int cc) {  // owner of the
 
 // dst[r * dstride + d] for rows p = p0 + r (r < nrows; rows >= P get zeros):
 //   v = src[p * ld + d] (+ bias[d], then written back to wb[p * ld + d] when wb != nullptr)
-//   GTA: pair (2f, 2f+1) <- M[p, f] * pair (out0 = M0 a + M1 b, out1 = M2 a + M3 b)
+//   GTA: pair (2f, 2f+1) <- M[p, f] * pair (out0 = M0 a + M1 b, out1 = M2 a + M3 b), or with
+//   MT <- M[p, f]^T * pair (out0 = M0 a + M2 b, out1 = M1 a + M3 b); gta = one set.
 //   times alpha.
 // Items are spread over threads t0, t0 + tstep, ... (a block or a warp).
-template <typename S, int P, int HD, bool GTA>
+template <typename S, int P, int HD, bool GTA, bool MT = false>
 __device__ __forceinline__ void transform_rows(S* dst, int dstride, int p0, int nrows, const S* src, index_t ld,
                                                const S* bias, S* wb, const S* gta, S alpha, int t0, int tstep) {
   if constexpr (GTA) {
@@ -200,8 +203,8 @@ __device__ __forceinline__ void transform_rows(S* dst, int dstride, int p0, int 
           }
         }
         const S* M = gta + (index_t(p) * F + f) * 4;
-        o0 = alpha * (M[0] * a + M[1] * b);
-        o1 = alpha * (M[2] * a + M[3] * b);
+        o0 = alpha * (M[0] * a + (MT ? M[2] : M[1]) * b);
+        o1 = alpha * ((MT ? M[1] : M[2]) * a + M[3] * b);
       }
       dst[r * dstride + 2 * f] = o0;
       dst[r * dstride + 2 * f + 1] = o1;
@@ -341,7 +344,8 @@ __device__ __forceinline__ void combine_rows(const S* coef, const S* op, int lan
 }
 
 // Backward output of a combine phase for rows p = p0 + r: g = acc (gradient w.r.t. the
-// transformed q'/k'/v' rows) -> dst[p * 3C + d] = M^T g (GTA) or g, and dM[p, f] += g x raw.
+// transformed q'/k'/v' rows) -> dst[p * 3C + d] = M^T g (GTA) or g, and dM[p, f] = g x raw
+// (gta, dM: the set of this part; each element has one writer).
 template <typename S, int P, int C, int HD, bool GTA, class CF>
 __device__ __forceinline__ void write_grad_rows(const S (&acc)[CF::R][CF::CPL][CF::DV], int p0, int lane, S* dst,
                                                 const S* raw, const S* gta, S* dM) {
@@ -363,10 +367,10 @@ __device__ __forceinline__ void write_grad_rows(const S (&acc)[CF::R][CF::CPL][C
         if (dM != nullptr) {
           const S i0 = raw[row + 2 * f], i1 = raw[row + 2 * f + 1];
           S* m = dM + (index_t(p) * (HD / 2) + f) * 4;
-          m[0] += g0 * i0;
-          m[1] += g0 * i1;
-          m[2] += g1 * i0;
-          m[3] += g1 * i1;
+          m[0] = g0 * i0;
+          m[1] = g0 * i1;
+          m[2] = g1 * i0;
+          m[3] = g1 * i1;
         }
       } else {
         (void)raw;
@@ -403,14 +407,20 @@ __global__ void __launch_bounds__(Cfg<S, P, C / HEADS>::NT)
   const S* bq = bias != nullptr ? bias + h * HD : nullptr;
   const S* bk = bias != nullptr ? bias + C + h * HD : nullptr;
   const S* bv = bias != nullptr ? bias + 2 * C + h * HD : nullptr;
+  constexpr index_t kGta = index_t(P) * (HD / 2) * 4;  // one set of gta
+  const S* Mq = gta;
+  const S* Mk = GTA ? gta + kGta : nullptr;
+  const S* Mv = GTA ? gta + 2 * kGta : nullptr;
+  const S* Mo = GTA ? gta + 3 * kGta : nullptr;
+  (void)Mo;
 
   // ---- phase 1: scores and softmax ----
-  transform_rows<S, P, HD, GTA>(op, CF::KS, 0, P, qkv_n + C + h * HD, 3 * C, bk, qkv_n + C + h * HD, gta, S(1),
+  transform_rows<S, P, HD, GTA>(op, CF::KS, 0, P, qkv_n + C + h * HD, 3 * C, bk, qkv_n + C + h * HD, Mk, S(1),
                                 threadIdx.x, CF::NT);
   __syncthreads();
   for (int g = warp; g < CF::NG; g += CF::NW) {
     const int p0 = g * R;
-    transform_rows<S, P, HD, GTA>(stage, CF::SROW, p0, R, qkv_n + h * HD, 3 * C, bq, qkv_n + h * HD, gta, scale,
+    transform_rows<S, P, HD, GTA>(stage, CF::SROW, p0, R, qkv_n + h * HD, 3 * C, bq, qkv_n + h * HD, Mq, scale,
                                   lane, 32);
     __syncwarp();
     S s[R][NJ];
@@ -444,7 +454,7 @@ __global__ void __launch_bounds__(Cfg<S, P, C / HEADS>::NT)
   __syncthreads();
 
   // ---- phase 2: o = A V' ----
-  transform_rows<S, P, HD, GTA>(op, CF::VS, 0, P, qkv_n + 2 * C + h * HD, 3 * C, bv, qkv_n + 2 * C + h * HD, gta,
+  transform_rows<S, P, HD, GTA>(op, CF::VS, 0, P, qkv_n + 2 * C + h * HD, 3 * C, bv, qkv_n + 2 * C + h * HD, Mv,
                                 S(1), threadIdx.x, CF::NT);
   __syncthreads();
   for (int g = warp; g < CF::NG; g += CF::NW) {
@@ -468,9 +478,9 @@ __global__ void __launch_bounds__(Cfg<S, P, C / HEADS>::NT)
           S* pre = o_pre + (index_t(nh) * P + p) * HD;
           pre[2 * f] = a;
           pre[2 * f + 1] = b;
-          const S* M = gta + (index_t(p) * (HD / 2) + f) * 4;
-          orow[2 * f] = M[0] * a + M[2] * b;
-          orow[2 * f + 1] = M[1] * a + M[3] * b;
+          const S* M = Mo + (index_t(p) * (HD / 2) + f) * 4;
+          orow[2 * f] = M[0] * a + M[1] * b;
+          orow[2 * f + 1] = M[2] * a + M[3] * b;
         } else {
           (void)o_pre;
 #pragma unroll
@@ -507,20 +517,29 @@ __global__ void __launch_bounds__(Cfg<S, P, C / HEADS>::NT)
   S* dqkv_n = dqkv + index_t(n) * P * 3 * C;
   const S* dO_n = dO + index_t(n) * P * C + h * HD;
   const S* A_nh = A + index_t(nh) * P * P;
-  S* dM = (GTA && dMpart != nullptr) ? dMpart + index_t(nh) * kGta : nullptr;
+  // sets q, k, v, o of gta and of this head's partial gradient
+  S* dM = (GTA && dMpart != nullptr) ? dMpart + index_t(nh) * 4 * kGta : nullptr;
+  const S* Mq = gta;
+  const S* Mk = GTA ? gta + kGta : nullptr;
+  const S* Mv = GTA ? gta + 2 * kGta : nullptr;
+  const S* Mo = GTA ? gta + 3 * kGta : nullptr;
+  S* dMq = dM;
+  S* dMk = dM != nullptr ? dM + kGta : nullptr;
+  S* dMv = dM != nullptr ? dM + 2 * kGta : nullptr;
+  S* dMo = dM != nullptr ? dM + 3 * kGta : nullptr;
 
-  // ---- start: dM from the output transform o = M^T o_pre (overwrites this head's dM) ----
+  // ---- start: dM_o from the output transform o = M_o o_pre ----
   if constexpr (GTA) {
-    if (dM != nullptr) {
+    if (dMo != nullptr) {
       const S* pre = o_pre + index_t(nh) * P * HD;
       for (int it = threadIdx.x; it < P * (HD / 2); it += CF::NT) {
         const int p = it / (HD / 2), f = it % (HD / 2);
         const S g0 = dO_n[index_t(p) * C + 2 * f], g1 = dO_n[index_t(p) * C + 2 * f + 1];
         const S i0 = pre[index_t(p) * HD + 2 * f], i1 = pre[index_t(p) * HD + 2 * f + 1];
-        S* m = dM + (index_t(p) * (HD / 2) + f) * 4;
+        S* m = dMo + (index_t(p) * (HD / 2) + f) * 4;
         m[0] = g0 * i0;
-        m[1] = g1 * i0;
-        m[2] = g0 * i1;
+        m[1] = g0 * i1;
+        m[2] = g1 * i0;
         m[3] = g1 * i1;
       }
     }
@@ -529,12 +548,13 @@ __global__ void __launch_bounds__(Cfg<S, P, C / HEADS>::NT)
   }
 
   // ---- phase 1a: dS = A * (dA - rowsum(A * dA)) * scale, dA = gO V'^T ----
-  transform_rows<S, P, HD, GTA>(op, CF::KS, 0, P, qkv_n + 2 * C + h * HD, 3 * C, nullptr, nullptr, gta, S(1),
+  transform_rows<S, P, HD, GTA>(op, CF::KS, 0, P, qkv_n + 2 * C + h * HD, 3 * C, nullptr, nullptr, Mv, S(1),
                                 threadIdx.x, CF::NT);
   __syncthreads();
   for (int g = warp; g < CF::NG; g += CF::NW) {
     const int p0 = g * R;
-    transform_rows<S, P, HD, GTA>(stage, CF::SROW, p0, R, dO_n, C, nullptr, nullptr, gta, S(1), lane, 32);  // gO
+    transform_rows<S, P, HD, GTA, true>(stage, CF::SROW, p0, R, dO_n, C, nullptr, nullptr, Mo, S(1), lane,
+                                        32);  // gO = M_o^T dO
     __syncwarp();
     S s[R][NJ];
     dot_rows<S, P, HD, CF>(stage, op, lane, s);
@@ -562,7 +582,7 @@ __global__ void __launch_bounds__(Cfg<S, P, C / HEADS>::NT)
   __syncthreads();
 
   // ---- phase 1b: dq' = dS K' ----
-  transform_rows<S, P, HD, GTA>(op, CF::VS, 0, P, qkv_n + C + h * HD, 3 * C, nullptr, nullptr, gta, S(1),
+  transform_rows<S, P, HD, GTA>(op, CF::VS, 0, P, qkv_n + C + h * HD, 3 * C, nullptr, nullptr, Mk, S(1),
                                 threadIdx.x, CF::NT);
   __syncthreads();
   for (int g = warp; g < CF::NG; g += CF::NW) {
@@ -571,13 +591,13 @@ __global__ void __launch_bounds__(Cfg<S, P, C / HEADS>::NT)
     __syncwarp();
     S acc[R][CF::CPL][CF::DV];
     combine_rows<S, P, HD, CF>(stage, op, lane, acc);
-    write_grad_rows<S, P, C, HD, GTA, CF>(acc, p0, lane, dqkv_n + h * HD, qkv_n + h * HD, gta, dM);
+    write_grad_rows<S, P, C, HD, GTA, CF>(acc, p0, lane, dqkv_n + h * HD, qkv_n + h * HD, Mq, dMq);
     __syncwarp();
   }
   __syncthreads();
 
   // ---- phase 2a: dk' = dS^T q' (q' unscaled; the scale is inside dS) ----
-  transform_rows<S, P, HD, GTA>(op, CF::VS, 0, P, qkv_n + h * HD, 3 * C, nullptr, nullptr, gta, S(1), threadIdx.x,
+  transform_rows<S, P, HD, GTA>(op, CF::VS, 0, P, qkv_n + h * HD, 3 * C, nullptr, nullptr, Mq, S(1), threadIdx.x,
                                 CF::NT);
   __syncthreads();
   for (int g = warp; g < CF::NG; g += CF::NW) {
@@ -586,13 +606,13 @@ __global__ void __launch_bounds__(Cfg<S, P, C / HEADS>::NT)
     __syncwarp();
     S acc[R][CF::CPL][CF::DV];
     combine_rows<S, P, HD, CF>(stage, op, lane, acc);
-    write_grad_rows<S, P, C, HD, GTA, CF>(acc, p0, lane, dqkv_n + C + h * HD, qkv_n + C + h * HD, gta, dM);
+    write_grad_rows<S, P, C, HD, GTA, CF>(acc, p0, lane, dqkv_n + C + h * HD, qkv_n + C + h * HD, Mk, dMk);
     __syncwarp();
   }
   __syncthreads();
 
-  // ---- phase 2b: dv' = A^T gO, gO = M * dO ----
-  transform_rows<S, P, HD, GTA>(op, CF::VS, 0, P, dO_n, C, nullptr, nullptr, gta, S(1), threadIdx.x, CF::NT);
+  // ---- phase 2b: dv' = A^T gO, gO = M_o^T * dO ----
+  transform_rows<S, P, HD, GTA, true>(op, CF::VS, 0, P, dO_n, C, nullptr, nullptr, Mo, S(1), threadIdx.x, CF::NT);
   __syncthreads();
   for (int g = warp; g < CF::NG; g += CF::NW) {
     const int p0 = g * R;  // key rows
@@ -600,7 +620,7 @@ __global__ void __launch_bounds__(Cfg<S, P, C / HEADS>::NT)
     __syncwarp();
     S acc[R][CF::CPL][CF::DV];
     combine_rows<S, P, HD, CF>(stage, op, lane, acc);
-    write_grad_rows<S, P, C, HD, GTA, CF>(acc, p0, lane, dqkv_n + 2 * C + h * HD, qkv_n + 2 * C + h * HD, gta, dM);
+    write_grad_rows<S, P, C, HD, GTA, CF>(acc, p0, lane, dqkv_n + 2 * C + h * HD, qkv_n + 2 * C + h * HD, Mv, dMv);
     __syncwarp();
   }
 }
@@ -729,9 +749,10 @@ struct AttnJ {
   static constexpr index_t bwd_ws_elems = kur_sizes::attn_bwd_ws_elems(H, W, C, HEADS, GTA);
   static constexpr index_t kFwdHead = 3 * index_t(P) * HD;                   // fwd ws per (n,h)
   static constexpr index_t kBwdHead = 7 * index_t(P) * HD + index_t(P) * P;  // bwd scratch per (n,h)
-  static constexpr index_t kGtaElems = index_t(P) * (HD / 2) * 4;           // one M / dM
+  static constexpr index_t kGtaElems = index_t(P) * (HD / 2) * 4;           // one set M / dM
+  static constexpr index_t kGtaAll = 4 * kGtaElems;                          // q, k, v, o
   static_assert(fwd_ws_elems == HEADS * kFwdHead, "AttnJ: size table mismatch");
-  static_assert(bwd_ws_elems == 4 * index_t(P) * C + HEADS * kBwdHead + (GTA ? HEADS * kGtaElems : 0),
+  static_assert(bwd_ws_elems == 4 * index_t(P) * C + HEADS * kBwdHead + (GTA ? HEADS * kGtaAll : 0),
                 "AttnJ: size table mismatch");
   static_assert(saved_elems == index_t(P) * (4 * index_t(C) + index_t(HEADS) * P) + (GTA ? index_t(P) * C : 0),
                 "AttnJ: size table mismatch");
@@ -803,7 +824,7 @@ struct AttnJ {
     // scratch: Wq_p | Wo_p | dW (permuted weight gradient) | column-sum partials
     index_t part_elems = index_t(colsum_chunks(NP)) * 3 * C;
     if (want_gta) {
-      const index_t g = index_t(colsum_chunks(index_t(N) * HEADS)) * kGtaElems;
+      const index_t g = index_t(colsum_chunks(index_t(N) * HEADS)) * kGtaAll;
       part_elems = part_elems > g ? part_elems : g;
     }
     Carve cv;
@@ -842,7 +863,7 @@ struct AttnJ {
       perm_rows<S, false>(w_qkv, wq_p, 3 * C, C, perm());
       gemm(false, false, int(NP), C, 3 * C, S(1), dqkv, 3 * C, wq_p, C, S(1), dx, C);
     }
-    if (want_gta) colsum_add(dMpart, index_t(N) * HEADS, kGtaElems, kGtaElems, dgta, Identity{}, partial);
+    if (want_gta) colsum_add(dMpart, index_t(N) * HEADS, kGtaAll, kGtaAll, dgta, Identity{}, partial);
   }
 };
 
