@@ -640,54 +640,54 @@ inline ImportReport import_safetensors(const SafeTensorsFile& st, const std::vec
     if (sliced) pshape.erase(pshape.begin());
     const std::string pshape_s = SafeTensor::shape_text(pshape);
     for (int sl = 0; sl < nslices; ++sl) {
-    const int want_slice = sliced ? sl : -1;
-    const std::string tname = sliced ? std::string(p.name) + "[" + std::to_string(sl) + "]" : std::string(p.name);
-    std::vector<float> first;
-    std::string first_name;
-    for (auto& m : map) {
-      if (m.target != p.name || m.slice != want_slice) continue;
-      const SafeTensor* t = st.find(m.source);
-      if (!t) continue;
-      std::vector<std::int64_t> shape = t->shape;
-      const std::string where = st.path + ": tensor '" + t->name + "'";
-      if (m.transform == "transpose01")
-        AKORN_CHECK(shape.size() >= 2, where + " " + t->shape_str() + " has rank < 2, cannot transpose01 (" + map_path +
-                                           ":" + std::to_string(m.line) + ")");
-      AKORN_CHECK(t->count() == slice_elems, where + " has shape " + t->shape_str() + " (" + std::to_string(t->count()) +
-                                                 " elements), akorn parameter '" + tname + "' of model " + model_name +
-                                                 " is " + pshape_s + " (" + std::to_string(slice_elems) + " elements)");
-      std::vector<float> v = st.to_float(*t);
-      if (m.transform == "transpose01") transpose_last2(v, shape);
-      if (first_name.empty()) {
-        first = std::move(v);
-        first_name = t->name;
+      const int want_slice = sliced ? sl : -1;
+      const std::string tname = sliced ? std::string(p.name) + "[" + std::to_string(sl) + "]" : std::string(p.name);
+      std::vector<float> first;
+      std::string first_name;
+      for (auto& m : map) {
+        if (m.target != p.name || m.slice != want_slice) continue;
+        const SafeTensor* t = st.find(m.source);
+        if (!t) continue;
+        std::vector<std::int64_t> shape = t->shape;
+        const std::string where = st.path + ": tensor '" + t->name + "'";
+        if (m.transform == "transpose01")
+          AKORN_CHECK(shape.size() >= 2, where + " " + t->shape_str() + " has rank < 2, cannot transpose01 (" + map_path +
+                                             ":" + std::to_string(m.line) + ")");
+        AKORN_CHECK(t->count() == slice_elems, where + " has shape " + t->shape_str() + " (" + std::to_string(t->count()) +
+                                                   " elements), akorn parameter '" + tname + "' of model " + model_name +
+                                                   " is " + pshape_s + " (" + std::to_string(slice_elems) + " elements)");
+        std::vector<float> v = st.to_float(*t);
+        if (m.transform == "transpose01") transpose_last2(v, shape);
+        if (first_name.empty()) {
+          first = std::move(v);
+          first_name = t->name;
+          ++rep.tensors_used;
+          continue;
+        }
+        double scale = 0, diff = 0;
+        for (size_t k = 0; k < v.size(); ++k) {
+          scale = std::max(scale, static_cast<double>(std::fabs(first[k])));
+          diff = std::max(diff, std::fabs(static_cast<double>(first[k]) - static_cast<double>(v[k])));
+        }
+        AKORN_CHECK(diff <= 1e-6 * std::max(scale, 1e-30),
+                    st.path + ": tensors '" + first_name + "' and '" + t->name + "'" +
+                        (m.transform == "transpose01" ? " (transposed)" : "") + " both map to '" + tname +
+                        "' but differ (max |difference| " + std::to_string(diff) + ", max |value| " + std::to_string(scale) + ")");
         ++rep.tensors_used;
+        ++rep.tied_checked;
+      }
+      if (first_name.empty()) {
+        std::string srcs;
+        for (auto& m : map)
+          if (m.target == p.name && m.slice == want_slice) srcs += (srcs.empty() ? "'" : ", '") + m.source + "'";
+        if (n_missing < 10)
+          missing += (n_missing ? "; '" : "'") + tname + "' " + pshape_s +
+                     (srcs.empty() ? " (no map line)" : " (from " + srcs + ")");
+        ++n_missing;
         continue;
       }
-      double scale = 0, diff = 0;
-      for (size_t k = 0; k < v.size(); ++k) {
-        scale = std::max(scale, static_cast<double>(std::fabs(first[k])));
-        diff = std::max(diff, std::fabs(static_cast<double>(first[k]) - static_cast<double>(v[k])));
-      }
-      AKORN_CHECK(diff <= 1e-6 * std::max(scale, 1e-30),
-                  st.path + ": tensors '" + first_name + "' and '" + t->name + "'" +
-                      (m.transform == "transpose01" ? " (transposed)" : "") + " both map to '" + tname +
-                      "' but differ (max |difference| " + std::to_string(diff) + ", max |value| " + std::to_string(scale) + ")");
-      ++rep.tensors_used;
-      ++rep.tied_checked;
-    }
-    if (first_name.empty()) {
-      std::string srcs;
-      for (auto& m : map)
-        if (m.target == p.name && m.slice == want_slice) srcs += (srcs.empty() ? "'" : ", '") + m.source + "'";
-      if (n_missing < 10)
-        missing += (n_missing ? "; '" : "'") + tname + "' " + pshape_s +
-                   (srcs.empty() ? " (no map line)" : " (from " + srcs + ")");
-      ++n_missing;
-      continue;
-    }
-    std::copy(first.begin(), first.end(), params + p.offset + sl * slice_elems);
-    if (sl == nslices - 1) ++rep.params;
+      std::copy(first.begin(), first.end(), params + p.offset + sl * slice_elems);
+      if (sl == nslices - 1) ++rep.params;
     }
   }
   AKORN_CHECK(n_missing == 0, st.path + ": " + std::to_string(n_missing) + " akorn parameter(s) of model " + model_name +
