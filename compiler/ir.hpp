@@ -8,6 +8,9 @@
 
 namespace akornc {
 
+// The revision of schema/akorn.fbs this compiler reads (its revision notes list them).
+constexpr int kSchemaRevision = 2;
+
 enum class DType { F32, I32 };
 
 enum class OpKind {
@@ -78,6 +81,9 @@ struct WeightBlob {
 struct Model {
   std::string path;                  // where it was read from (for messages)
   std::string spec_hash;             // hex SHA-256 of the file's bytes
+  // The name map of Model.import_map: as written in the spec, the file it resolved to
+  // (relative to the spec's folder), its text and the text's SHA-256. Empty when none.
+  std::string import_map, import_map_path, import_map_text, import_map_hash;
   std::string name, description;
   std::vector<InputDecl> inputs;
   std::vector<Op> ops;

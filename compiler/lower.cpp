@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "diag.hpp"
+#include "import_map.hpp"
 #include "program.hpp"
 
 namespace akornc {
@@ -57,6 +58,7 @@ Program lower(const Graph& g, const LowerOptions& opt) {
       prog.params.push_back(p);
     }
   }
+  check_import_map(prog);  // the spec's name map must fit these parameters
 
   // ---- autodiff: a value needs a gradient when it depends on a trainable parameter (or
   // on a value that does) AND the loss depends on it.

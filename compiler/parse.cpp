@@ -545,6 +545,31 @@ struct Conv {
         m.weights.push_back(std::move(b));
       }
     }
+
+    if (fm->import_map()) read_import_map(fm->import_map()->str());
+  }
+
+  // Model.import_map names a file relative to the spec's folder; its text is compiled into
+  // the model program (check stage: import_map.cpp checks what it says).
+  void read_import_map(const std::string& rel) {
+    namespace fs = std::filesystem;
+    const std::string w = "import_map '" + printable(rel) + "'";
+    if (rel.empty()) fail_model(w + ": empty path");
+    const fs::path resolved = fs::path(rel).is_absolute() ? fs::path(rel) : fs::path(path).parent_path() / rel;
+    std::error_code ec;
+    if (!fs::is_regular_file(resolved, ec)) fail_model(w + ": " + resolved.string() + " is not a file");
+    const auto size = fs::file_size(resolved, ec);
+    if (ec || size > (1u << 20))
+      fail_model(w + ": " + resolved.string() + (ec ? " cannot be read" : " is larger than 1 MiB"));
+    std::ifstream in(resolved, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!in.good() && !in.eof()) fail_model(w + ": " + resolved.string() + " cannot be read");
+    m.import_map = rel;
+    m.import_map_path = resolved.string();
+    m.import_map_text = ss.str();
+    if (m.import_map_text.find('\0') != std::string::npos) fail_model(w + ": " + resolved.string() + " is not text");
+    m.import_map_hash = sha256_hex(m.import_map_text);
   }
 
   void convert_options(Op& op, const fb::Op* fo) {

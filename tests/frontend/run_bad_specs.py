@@ -18,6 +18,7 @@ Standard library only. Prints "N passed, M failed" and exits non-zero on any fai
 import concurrent.futures
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -195,6 +196,10 @@ def main():
             return 1
         bins.append(b)
         cases.append(Case("good/" + os.path.basename(b), b, "good"))
+        # a spec's import_map is relative to its own folder, binary or JSON: the map goes beside
+        m = re.search(r'"import_map"\s*:\s*"([^"]+)"', open(s).read())
+        if m:
+            shutil.copy(os.path.join(os.path.dirname(s), m.group(1)), bin_dir)
 
     rng = random.Random(SEED)
     fuzz_dir = os.path.join(work, "fuzz")

@@ -2,6 +2,7 @@
 #include <flatbuffers/idl.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -11,6 +12,7 @@
 #include "check/check.hpp"
 #include "diag.hpp"
 #include "parse.hpp"
+#include "program.hpp"
 #include "sha256.hpp"
 
 using namespace akornc;
@@ -51,6 +53,10 @@ std::string replace(std::string s, const std::string& from, const std::string& t
   EXPECT_NE(p, std::string::npos) << from;
   if (p != std::string::npos) s.replace(p, from.size(), to);
   return s;
+}
+
+std::string without_import_map(const std::string& spec) {
+  return replace(spec, ",\n  \"import_map\": \"sudoku.import.map\"", "");
 }
 
 std::vector<int> shape(const Graph& g, const std::string& v) { return g.value(v).shape; }
@@ -170,14 +176,18 @@ TEST(Frontend, ConvTwoBlock) {
 }
 
 TEST(Frontend, BinaryMatchesJson) {
-  for (const char* rel : {"/models/sudoku-small.json", "/tests/fixtures/conv-two-block.json"}) {
+  for (const std::string rel : {"/models/sudoku-small.json", "/tests/fixtures/conv-two-block.json"}) {
     const std::string json = read_file(kSrc + rel);
     const std::string bin = to_binary(json);
     ASSERT_GE(bin.size(), 8u);
     EXPECT_EQ(bin.substr(4, 4), "AKRN");
-    Model mj = load_model_from_bytes("a.json", json);
-    Model mb = load_model_from_bytes("a.akorn", bin);
+    // paths beside the spec: a binary's import_map is relative to its own folder too
+    const std::string dir = kSrc + rel.substr(0, rel.rfind('/') + 1);
+    Model mj = load_model_from_bytes(dir + "a.json", json);
+    Model mb = load_model_from_bytes(dir + "a.akorn", bin);
     EXPECT_EQ(mb.spec_hash, sha256_hex(bin));
+    EXPECT_EQ(mj.import_map_text, mb.import_map_text);
+    EXPECT_EQ(mj.import_map_hash, mb.import_map_hash);
     Graph gj = check_model(mj), gb = check_model(mb);
     ASSERT_EQ(gj.values.size(), gb.values.size());
     for (size_t i = 0; i < gj.values.size(); ++i) {
@@ -199,7 +209,8 @@ TEST(Frontend, RelaxedJsonAccepted) {
 }
 
 TEST(Frontend, JsonErrors) {
-  const std::string s = read_file(kSrc + "/models/sudoku-small.json");
+  // without its import_map: "x.json" has no folder with the map beside it
+  const std::string s = without_import_map(read_file(kSrc + "/models/sudoku-small.json"));
   auto load_check = [](const std::string& text) {
     return error_of([&] { Model m = load_model_from_bytes("x.json", text); check_model(m); });
   };
@@ -262,4 +273,67 @@ TEST(Frontend, BinaryErrors) {
   EXPECT_EQ(load_check(other), "x.akorn: not an akorn model: file identifier is 'TFL3', expected 'AKRN'");
   EXPECT_EQ(load_check(good.substr(0, good.size() / 2)),
             "x.akorn: corrupt or truncated akorn binary (FlatBuffers verification failed)");
+}
+
+// ---- Model.import_map (schema revision 2): read beside the spec, checked against the
+// lowered parameters (compiler/import_map.cpp), every error naming the spec and the map line.
+namespace {
+
+struct MapDir {
+  std::string dir = ::testing::TempDir() + "akornc-import-map/";
+  MapDir() { std::filesystem::create_directories(dir); }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir + name, std::ios::binary) << text;
+  }
+  // the error of compiling sudoku-small with `map_text` as its name map ("" if none)
+  std::string compile_with(const std::string& map_text) const {
+    write("m.map", map_text);
+    const std::string spec = replace(read_file(kSrc + "/models/sudoku-small.json"), "\"sudoku.import.map\"", "\"m.map\"");
+    return error_of([&] {
+      Model m = load_model_from_bytes(dir + "s.json", spec);
+      Graph g = check_model(m);
+      lower(g, LowerOptions{});
+    });
+  }
+};
+
+const std::string kMap = read_file(kSrc + "/models/sudoku.import.map");
+
+}  // namespace
+
+TEST(ImportMap, ReadBesideTheSpecAndHashed) {
+  Model m = load_model(kSrc + "/models/sudoku-small.json");
+  EXPECT_EQ(m.import_map, "sudoku.import.map");
+  EXPECT_EQ(m.import_map_text, kMap);
+  EXPECT_EQ(m.import_map_hash, sha256_hex(kMap));
+  Graph g = check_model(m);
+  EXPECT_NO_THROW(lower(g, LowerOptions{}));
+  EXPECT_EQ(MapDir().compile_with(kMap), "");
+}
+
+TEST(ImportMap, MissingFileNamed) {
+  const std::string spec = replace(read_file(kSrc + "/models/sudoku-small.json"), "\"sudoku.import.map\"", "\"nope.map\"");
+  const std::string e = error_of([&] { load_model_from_bytes(kSrc + "/models/x.json", spec); });
+  EXPECT_EQ(e, kSrc + "/models/x.json: import_map 'nope.map': " + kSrc + "/models/nope.map is not a file");
+  const std::string spec2 = replace(spec, "\"nope.map\"", "\"\"");
+  EXPECT_EQ(error_of([&] { load_model_from_bytes("y.json", spec2); }), "y.json: import_map '': empty path");
+}
+
+TEST(ImportMap, WrongMapsRefusedWithTheirLine) {
+  const MapDir d;
+  const std::string p = d.dir + "s.json: import_map: " + d.dir + "m.map:";
+  EXPECT_EQ(d.compile_with(replace(kMap, "klayer.gamma", "klayer.gama")),
+            p + "27: 'klayer.gama' is not a parameter of model sudoku-small");
+  EXPECT_EQ(d.compile_with(replace(kMap, "klayer.J.gta[3]", "klayer.J.gta[4]")),
+            p + "25: 'klayer.J.gta[4]': parameter 'klayer.J.gta' [4, 81, 4, 2, 2] has no slice 4");
+  EXPECT_EQ(d.compile_with(replace(kMap, "klayer.J.gta[3]", "klayer.J.gta")),
+            p + "25: 'klayer.J.gta' and line 22 ('klayer.J.gta[0]') fill parameter 'klayer.J.gta' both whole and by slices");
+  EXPECT_EQ(d.compile_with(replace(kMap, "klayer.J.gta[2]", "-")),
+            d.dir + "s.json: import_map: " + d.dir + "m.map: no line fills 1 parameter(s) of model sudoku-small: 'klayer.J.gta[2]'");
+  EXPECT_EQ(d.compile_with(replace(kMap, "head.bias", "-")),
+            d.dir + "s.json: import_map: " + d.dir + "m.map: no line fills 1 parameter(s) of model sudoku-small: 'head.bias'");
+  EXPECT_EQ(d.compile_with(replace(kMap, "out.1.bias                                head.bias",
+                                   "out.1.bias                                head.bias sideways")),
+            p + "38: unknown transform 'sideways' (none or transpose01)");
+  EXPECT_EQ(d.compile_with("# nothing\n"), d.dir + "s.json: import_map: " + d.dir + "m.map: the name map has no lines");
 }

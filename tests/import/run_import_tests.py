@@ -5,7 +5,7 @@ checkpoint of upstream's SudokuAKOrN, four independent GTA sets) imports into su
 with no flags and reproduces upstream's logits and energies on 8 full boards; bad safetensors files, bad maps and wrong models are rejected
 with messages naming the file and tensor; nothing is overwritten; no input crashes.
 
-usage: run_import_tests.py SUDOKU_SMALL_BIN SUDOKU_BIN REPO_ROOT WORK_DIR
+usage: run_import_tests.py SUDOKU_SMALL_BIN SUDOKU_BIN REPO_ROOT WORK_DIR [NO_MAP_MODEL_BIN]
 Standard library only. Prints one line per check and "N passed, M failed"."""
 import json
 import os
@@ -20,6 +20,7 @@ import checklib  # noqa: E402
 from checklib import check, finish  # noqa: E402
 
 small, big, root, work = (os.path.abspath(p) for p in sys.argv[1:5])
+no_map_model = os.path.abspath(sys.argv[5]) if len(sys.argv) > 5 else None  # a spec without import_map
 here = os.path.join(root, "tests", "import")
 fixture = os.path.join(here, "sudoku-small.safetensors")
 default_map = os.path.join(root, "models", "sudoku.import.map")
@@ -139,12 +140,20 @@ if rc == 0:
 ref = read_akw(good) if os.path.exists(good) else {}
 ref_sizes = {k: len(v[1]) for k, v in ref.items()}
 
-# default map: found from the repository root, an error asking for --map elsewhere
+# default map: the one the spec names, compiled into the program, so the program alone
+# imports anywhere (a deployed copy has no models/ folder)
 rc, out, err = import_(small, fixture, wpath("default.akw"))
-check(rc == 0 and read_akw(wpath("default.akw")) == ref, "default map models/sudoku.import.map from the repository root")
-rc, out, err = import_(small, fixture, wpath("nomap.akw"), cwd=work)
-check(rc == 1 and "--map" in err and not os.path.exists(wpath("nomap.akw")),
-      f"no map in the current directory: error asks for --map ({err.strip()[:120]})")
+check(rc == 0 and read_akw(wpath("default.akw")) == ref, "no --map: the compiled-in map gives the same weights")
+deploy = wpath("deployed")
+os.makedirs(deploy, exist_ok=True)
+lone = shutil.copy(small, os.path.join(deploy, "sudoku-small"))
+rc, out, err = import_(lone, fixture, wpath("lone.akw"), cwd=deploy)
+check(rc == 0 and read_akw(wpath("lone.akw")) == ref,
+      f"a copy of the program in a folder of its own imports with no map file ({(err or out).strip()[:120]})")
+if no_map_model:
+    rc, out, err = import_(no_map_model, fixture, wpath("nomap.akw"), cwd=work)
+    check(rc == 1 and "has no name map compiled in" in err and "--map" in err and not os.path.exists(wpath("nomap.akw")),
+          f"a model whose spec names no map asks for --map ({err.strip()[:120]})")
 
 PFX = "ema_model."
 CB = "layers.0.1.2.fn.2.bias"  # conv3.bias upstream (a small tensor to edit)

@@ -81,6 +81,36 @@ rc, _, err = run(model, "train", "--out", a, "--epochs", "4", "--resume", "yes",
 check(rc == 1 and "seed" in err and digest(os.path.join(a, "checkpoint.ckpt")) == before,
       "--resume with another --seed is refused")
 
+# --augment and --holdout (our additions to the reference's recipe)
+aug_args = small_args + ["--augment", "yes", "--holdout", "20", "--eval-every", "1"]
+d = fresh("augment-continuous")
+rc, _, err = run(model, "train", "--out", d, "--epochs", "3", *aug_args)
+check(rc == 0, f"train --augment yes --holdout 20 ({err.strip()[-200:]})")
+e = fresh("augment-resumed")
+run(model, "train", "--out", e, "--epochs", "3", "--max-steps", "2", "--ckpt-every", "2", *aug_args)
+rc, _, err = run(model, "train", "--out", e, "--epochs", "3", "--resume", "yes", *aug_args)
+check(rc == 0 and losses(d) == losses(e) and digest(os.path.join(d, "checkpoint.ckpt")) ==
+      digest(os.path.join(e, "checkpoint.ckpt")),
+      "an augmented run resumed from step 2 logs the same losses and ends with the same checkpoint")
+with open(os.path.join(d, "log.csv")) as f:
+    rows = [line.split(",") for line in f.read().splitlines()[1:]]
+# 60 boards less 20 held out: 40 training boards, batch 20, 2 steps an epoch, 3 epochs
+check(len(rows) == 6 and all(r[7] != "" for r in rows[1::2]) and all(r[7] == "" for r in rows[0::2]),
+      f"--holdout 20 trains on 40 boards (6 steps) and validates each epoch ({len(rows)} rows)")
+plain = fresh("holdout-plain")
+rc, _, _ = run(model, "train", "--out", plain, "--epochs", "3", *small_args, "--holdout", "20", "--eval-every", "1")
+check(rc == 0 and losses(plain)[0] != losses(d)[0],
+      f"--augment changes the training batches (first loss {losses(plain)[0][1]} vs {losses(d)[0][1]})")
+rc, _, err = run(model, "train", "--out", d, "--epochs", "3", "--resume", "yes", *small_args, "--holdout", "20",
+                 "--eval-every", "1")
+check(rc == 1 and "--augment yes" in err, f"--resume of an augmented run without --augment is refused ({err.strip()[:120]})")
+rc, _, err = run(model, "train", "--out", fresh("holdout-both"), *small_args, "--holdout", "20", "--eval-data", train_csv)
+check(rc == 1 and "--holdout and --eval-data" in err, "--holdout with --eval-data is refused")
+rc, _, err = run(model, "train", "--out", fresh("holdout-all"), *small_args, "--holdout", "60")
+check(rc == 1 and "not more than --holdout 60" in err, f"--holdout of every board is refused ({err.strip()[:120]})")
+rc, _, err = run(model, "train", "--out", fresh("holdout-batch"), *small_args, "--holdout", "50")
+check(rc == 1 and "fewer than --batch 20" in err, f"--holdout leaving fewer boards than a batch is refused ({err.strip()[:120]})")
+
 # corrupt and truncated checkpoints
 for kind in ("truncated", "flipped", "empty", "garbage"):
     d = fresh("corrupt-" + kind)

@@ -299,6 +299,8 @@ int cmd_train(const Args& a) {
   c.limit = a.get_int("limit", 0, 0, 100000000);
   c.max_steps = a.get_int("max-steps", 0, 0, 1L << 40);
   c.ckpt_every = a.get_int("ckpt-every", 0, 0, 1L << 40);
+  c.holdout = a.get_int("holdout", 0, 0, 100000000);
+  c.augment = a.get_yes_no("augment", false);
   c.resume = a.get_yes_no("resume", false);
   c.quiet = a.get_yes_no("quiet", false);
   c.cuda_graph = a.get_yes_no("cuda-graph", true);
@@ -373,15 +375,19 @@ int cmd_import(const Args& a) {
   std::string from = a.get("from", "");
   std::string out = a.get("out", "");
   AKORN_CHECK(!from.empty() && !out.empty(), "import needs --from STATE.safetensors --out W.akw [--map FILE]");
+  // --map FILE, else the map the spec named (compiled in, so a deployed program needs no file)
   std::string map = a.get("map", "");
+  std::vector<ImportMapLine> lines;
   if (map.empty()) {
-    map = "models/sudoku.import.map";
-    AKORN_CHECK(path_exists(map), "no --map given and " + map +
-                                              " is not in the current directory: pass --map FILE (docs/IMPORT.md)");
+    AKORN_CHECK(Spec::import_map[0] != '\0', std::string(Spec::name) +
+                                                 " has no name map compiled in (its spec has no import_map): pass "
+                                                 "--map FILE (docs/IMPORT.md)");
+    map = std::string(Spec::import_map_name) + " (compiled into " + Spec::name + ")";
+    lines = parse_import_map(Spec::import_map, map);
   }
   const bool overwrite = a.get_yes_no("overwrite", false);
   AKORN_CHECK(overwrite || !path_exists(out), out + ": exists (pass --overwrite yes to replace it)");
-  std::vector<ImportMapLine> lines = read_import_map(map);
+  if (lines.empty()) lines = read_import_map(map);
   SafeTensorsFile st = read_safetensors(from);
   const size_t n_file = st.tensors.size();
   int dropped = 0;
@@ -467,7 +473,7 @@ int run_on(int argc, char** argv) {
       if (cmd == "bench-ops") return cmd_bench_ops<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "device", "tf32", "cuda-graph"}));
       if (cmd == "train")
         return cmd_train<Spec, Be>(parse_args(argc, argv, {"data", "eval-data", "out", "epochs", "batch", "lr", "seed", "limit",
-                                                       "max-steps", "ckpt-every", "eval-every", "eval-limit", "resume",
+                                                       "max-steps", "ckpt-every", "eval-every", "eval-limit", "holdout", "augment", "resume",
                                                        "quiet", "device", "tf32", "cuda-graph"}));
     } else {
       if (cmd == "bench-train" || cmd == "bench-ops" || cmd == "train") {
@@ -516,14 +522,16 @@ int run(int argc, char** argv, const CudaHooks& cuda = {}) {
                 "Sudoku models (input 'board', output 'logits'):\n"
                 "  train --out DIR [--data CSV] [--eval-data CSV] [--epochs E] [--batch B] [--lr LR] [--seed S]\n"
                 "        [--limit N] [--max-steps K] [--ckpt-every K] [--eval-every E] [--resume yes]\n"
+                "        [--augment yes] (a random Sudoku symmetry per training board; not in the reference)\n"
+                "        [--holdout N] (validate on the last N boards of --data and train on the rest)\n"
                 "  eval --weights W [--data CSV] [--steps T] [--votes K] [--vote sum|last] [--limit N] [--seed S]\n"
                 "  solve --weights W [--steps T] [--votes K] [--vote sum|last] BOARD   (81 digits, 0 or . blank;\n"
                 "        stdin when BOARD is absent); exit 0 when the result is a valid grid that keeps the givens\n"
                 "  dump --weights W --data CSV --out DIR [--steps T] [--seed S] [--limit N] [--overwrite yes]\n"
                 "        logits.npy [N, 81, 9] and energy.npy [N, T+1] (float32)\n"
                 "  import --from STATE.safetensors --out W.akw [--map FILE] [--prefix ema_model.|online_model.|none] [--overwrite yes]\n"
-                "        weights from a safetensors state dict through a name map (default\n"
-                "        models/sudoku.import.map; docs/IMPORT.md)\n"
+                "        weights from a safetensors state dict through a name map (default: the map\n"
+                "        the spec names, compiled in; docs/IMPORT.md)\n"
                 "every command that runs the model takes --device auto|cpu|cuda (auto: the GPU when there is\n"
                 "one and this program was built with the CUDA backend); on cuda also --tf32 yes (TF32 tensor\n"
                 "cores for the GEMMs; strict FP32 by default) and, for train / bench-train, --cuda-graph no\n",

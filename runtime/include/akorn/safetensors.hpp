@@ -583,17 +583,12 @@ inline std::string unwrap_state_dict(SafeTensorsFile& st, std::string prefix, in
   return prefix;
 }
 
-struct ImportReport {
-  int params = 0, tensors_used = 0, tensors_ignored = 0, tied_checked = 0;
-};
-
-// Fills params (the flat array of a model with the given parameter table) from a safetensors
-// file through a name map. Every akorn parameter must be filled, every tensor of the file
-// mapped or ignored, element counts equal; tied sources must agree to 1e-6 relative.
-inline ImportReport import_safetensors(const SafeTensorsFile& st, const std::vector<ImportMapLine>& map,
-                                       const std::string& map_path, const ParamInfo* info, int num_params,
-                                       const std::string& model_name, float* params) {
-  ImportReport rep;
+// What a name map says about a model, whatever file it is used on: every target is a
+// parameter (a slice target a slice of its first dimension), no parameter is filled both
+// whole and by slices, and every parameter (each of its slices) has a line. akornc checks a
+// spec's map with this at compile time, `import` every map it reads.
+inline void check_import_map(const std::vector<ImportMapLine>& map, const std::string& map_path, const ParamInfo* info,
+                             int num_params, const std::string& model_name) {
   std::map<std::string, int> pidx;
   for (int i = 0; i < num_params; ++i) pidx[info[i].name] = i;
   for (auto& m : map) {
@@ -614,6 +609,46 @@ inline ImportReport import_safetensors(const SafeTensorsFile& st, const std::vec
       AKORN_CHECK(m.target == "-" || m.target != m2.target || (m.slice < 0) == (m2.slice < 0),
                   map_path + ":" + std::to_string(m2.line) + ": '" + m2.key() + "' and line " + std::to_string(m.line) +
                       " ('" + m.key() + "') fill parameter '" + m.target + "' both whole and by slices");
+  std::string missing;
+  int n_missing = 0;
+  for (int i = 0; i < num_params; ++i) {
+    const ParamInfo& p = info[i];
+    bool whole = false;
+    std::vector<bool> slices(static_cast<size_t>(p.rank >= 1 ? p.shape[0] : 1), false);
+    bool sliced = false;
+    for (auto& m : map) {
+      if (m.target != p.name) continue;
+      if (m.slice < 0) {
+        whole = true;
+      } else {
+        sliced = true;
+        slices[static_cast<size_t>(m.slice)] = true;
+      }
+    }
+    std::string gap;
+    if (!whole && !sliced) gap = std::string("'") + p.name + "'";
+    for (size_t k = 0; sliced && k < slices.size(); ++k)
+      if (!slices[k]) gap += (gap.empty() ? "'" : ", '") + std::string(p.name) + "[" + std::to_string(k) + "]'";
+    if (gap.empty()) continue;
+    if (n_missing < 10) missing += (n_missing ? ", " : "") + gap;
+    ++n_missing;
+  }
+  AKORN_CHECK(n_missing == 0, map_path + ": no line fills " + std::to_string(n_missing) + " parameter(s) of model " +
+                                  model_name + ": " + missing + (n_missing > 10 ? ", ..." : ""));
+}
+
+struct ImportReport {
+  int params = 0, tensors_used = 0, tensors_ignored = 0, tied_checked = 0;
+};
+
+// Fills params (the flat array of a model with the given parameter table) from a safetensors
+// file through a name map. Every akorn parameter must be filled, every tensor of the file
+// mapped or ignored, element counts equal; tied sources must agree to 1e-6 relative.
+inline ImportReport import_safetensors(const SafeTensorsFile& st, const std::vector<ImportMapLine>& map,
+                                       const std::string& map_path, const ParamInfo* info, int num_params,
+                                       const std::string& model_name, float* params) {
+  ImportReport rep;
+  check_import_map(map, map_path, info, num_params, model_name);
   // every tensor of the file must be mapped or ignored
   std::string extra;
   int n_extra = 0;

@@ -22,6 +22,21 @@ struct Boards {
   const std::int32_t* solution(size_t i) const { return solutions.data() + i * kCells; }
 };
 
+// Moves the last n boards of b into a set of their own (b keeps the others, in order).
+inline Boards split_off_last(Boards& b, size_t n) {
+  AKORN_CHECK(n <= b.count, b.path + ": cannot split off " + std::to_string(n) + " of " + std::to_string(b.count) + " boards");
+  Boards tail;
+  tail.path = b.path;
+  tail.count = n;
+  const size_t keep = b.count - n;
+  tail.puzzles.assign(b.puzzles.begin() + static_cast<std::ptrdiff_t>(keep * kCells), b.puzzles.end());
+  tail.solutions.assign(b.solutions.begin() + static_cast<std::ptrdiff_t>(keep * kCells), b.solutions.end());
+  b.puzzles.resize(keep * kCells);
+  b.solutions.resize(keep * kCells);
+  b.count = keep;
+  return tail;
+}
+
 // A full grid of digits 1..9 with every row, column and 3x3 box a permutation.
 inline bool valid_grid(const std::int32_t* g) {
   for (int u = 0; u < 9; ++u) {

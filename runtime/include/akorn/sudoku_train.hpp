@@ -1,7 +1,9 @@
 // Training on Sudoku boards (spec §5 recipe): Adam, clipping to global norm 1, an EMA of the
 // weights (decay 0.995, updated every 10 steps after step 100, a copy of the weights before
 // that; see ema_update for the decay's warm-up), shuffled epochs, a CSV log of every metric,
-// atomic checkpoints.
+// atomic checkpoints. Two options of ours beside the reference's recipe: Sudoku-symmetry
+// augmentation (--augment, sudoku_augment.hpp) and a validation part held out of the
+// training file (--holdout N: its last N boards are evaluated, never trained on).
 //
 // Everything random derives from (seed, epoch) and (seed, step), and every kernel is
 // deterministic, so a run resumed from a checkpoint gives the same losses as one that never
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "files.hpp"
+#include "sudoku_augment.hpp"
 #include "sudoku_task.hpp"
 #include "train_step.hpp"
 
@@ -32,6 +35,8 @@ struct TrainConfig {
   int ema_every = 10, ema_after = 100;
   std::uint64_t seed = 0;
   long limit = 0, max_steps = 0, ckpt_every = 0;  // 0: all boards / all steps / once an epoch
+  long holdout = 0;      // the last `holdout` boards of `data` are the validation set
+  bool augment = false;  // a random Sudoku symmetry applied to every training board
   bool resume = false, quiet = false;
   bool cuda_graph = true;  // CUDA backend: replay each step as one CUDA graph
 };
@@ -79,6 +84,7 @@ struct Trainer {
     std::vector<std::uint64_t> lrbits(1);
     std::memcpy(lrbits.data(), &cfg.lr, 8);
     tf.put_u64("lr_bits", lrbits);
+    tf.put_u64("train_opts", {cfg.augment ? 1u : 0u, static_cast<std::uint64_t>(cfg.holdout)});
     for (int i = 0; i < Spec::num_params; ++i) {
       const ParamInfo& p = Spec::params[i];
       std::vector<std::int64_t> shape(p.shape, p.shape + p.rank);
@@ -107,6 +113,13 @@ struct Trainer {
                 ckpt_path + ": was written with seed " + std::to_string(st[2]) + ", batch " + std::to_string(st[3]) +
                     ", limit " + std::to_string(st[4]) + ", lr " + std::to_string(lr) +
                     "; resume with the same --seed, --batch, --limit and --lr");
+    // Checkpoints written before --augment / --holdout existed have no train_opts: neither.
+    std::vector<std::uint64_t> opts = {0, 0};
+    if (tf.has("train_opts")) opts = tf.get_u64(ckpt_path, "train_opts");
+    AKORN_CHECK(opts.size() == 2, ckpt_path + ": tensor 'train_opts' is malformed");
+    AKORN_CHECK(opts[0] == (cfg.augment ? 1u : 0u) && opts[1] == static_cast<std::uint64_t>(cfg.holdout),
+                ckpt_path + ": was written with --augment " + (opts[0] ? "yes" : "no") + " and --holdout " +
+                    std::to_string(opts[1]) + "; resume with the same");
     step = st[0];
     adam_t = static_cast<std::int64_t>(st[1]);
     std::fill(adam_m.begin(), adam_m.end(), 0.f);
@@ -146,10 +159,20 @@ struct Trainer {
 
   int run() {
     data = load_boards(cfg.data, static_cast<size_t>(cfg.limit));
-    AKORN_CHECK(static_cast<size_t>(cfg.batch) <= data.count,
-                cfg.data + ": has " + std::to_string(data.count) + " boards, fewer than --batch " + std::to_string(cfg.batch));
     Boards ev;
-    if (!cfg.eval_data.empty()) ev = load_boards(cfg.eval_data, static_cast<size_t>(cfg.eval_limit));
+    if (cfg.holdout > 0) {
+      AKORN_CHECK(cfg.eval_data.empty(), "--holdout and --eval-data both name the validation set: give one");
+      AKORN_CHECK(static_cast<size_t>(cfg.holdout) < data.count,
+                  cfg.data + ": has " + std::to_string(data.count) + " boards, not more than --holdout " +
+                      std::to_string(cfg.holdout));
+      ev = split_off_last(data, static_cast<size_t>(cfg.holdout));
+      if (ev.count > static_cast<size_t>(cfg.eval_limit)) ev = split_off_last(ev, static_cast<size_t>(cfg.eval_limit));
+    } else if (!cfg.eval_data.empty()) {
+      ev = load_boards(cfg.eval_data, static_cast<size_t>(cfg.eval_limit));
+    }
+    AKORN_CHECK(static_cast<size_t>(cfg.batch) <= data.count,
+                cfg.data + ": has " + std::to_string(data.count) + " training boards, fewer than --batch " +
+                    std::to_string(cfg.batch));
     make_dirs(cfg.out);
     params.assign(static_cast<size_t>(Spec::param_elems), 0.f);
     ema.assign(params.size(), 0.f);
@@ -177,8 +200,10 @@ struct Trainer {
     sc.cuda_graph = cfg.cuda_graph;
     TrainStep<Spec, Be> engine(sc);
     if (!cfg.quiet)
-      std::fprintf(stderr, "training %s on %s: %zu boards, batch %d, %llu steps\n", Spec::name, Be::describe().c_str(),
-                   data.count, cfg.batch, static_cast<unsigned long long>(total_steps()));
+      std::fprintf(stderr, "training %s on %s: %zu boards%s, batch %d, %llu steps%s\n", Spec::name, Be::describe().c_str(),
+                   data.count, cfg.augment ? " (symmetry-augmented)" : "", cfg.batch,
+                   static_cast<unsigned long long>(total_steps()),
+                   cfg.holdout > 0 ? (", validating on the last " + std::to_string(ev.count) + " boards of the file").c_str() : "");
     engine.set_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), adam_t);
     auto save = [&] {
       engine.get_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), &adam_t);
@@ -202,8 +227,14 @@ struct Trainer {
       }
       for (int b = 0; b < cfg.batch; ++b) {
         size_t idx = perm[j * cfg.batch + b];
-        std::copy(data.puzzle(idx), data.puzzle(idx) + kCells, boards.begin() + b * kCells);
-        std::copy(data.solution(idx), data.solution(idx) + kCells, sols.begin() + b * kCells);
+        if (cfg.augment) {
+          const BoardSymmetry sym = training_symmetry(cfg.seed, step, static_cast<std::uint64_t>(b));
+          sym.apply(data.puzzle(idx), boards.data() + b * kCells);
+          sym.apply(data.solution(idx), sols.data() + b * kCells);
+        } else {
+          std::copy(data.puzzle(idx), data.puzzle(idx) + kCells, boards.begin() + b * kCells);
+          std::copy(data.solution(idx), data.solution(idx) + kCells, sols.begin() + b * kCells);
+        }
       }
       std::vector<const void*> iptr(Spec::num_inputs, nullptr);
       iptr[io.board] = boards.data();
@@ -244,7 +275,7 @@ struct Trainer {
         if (!cfg.quiet)
           std::fprintf(stderr, "%sepoch %llu: eval (EMA) board accuracy %.2f%%, cell accuracy %.2f%% on %zu boards of %s\n",
                        tty ? "\n" : "", static_cast<unsigned long long>(step / spe), a.board_acc(), a.cell_acc(), ev.count,
-                       cfg.eval_data.c_str());
+                       cfg.holdout > 0 ? ("the held-out part of " + cfg.data).c_str() : cfg.eval_data.c_str());
       }
       char line[256];
       std::snprintf(line, sizeof line, "%llu,%llu,%.6f,%.4f,%.4f,%.4f,%.1f,%s,%s\n", static_cast<unsigned long long>(step),
