@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The main job: compile the Sudoku model, train it (or load committed weights), solve boards.
+# The main job: compile the Sudoku model, load the committed weights (or train), solve boards.
 #   bash scripts/main.sh
 # - installs the build dependencies (Debian packages) and builds akornc and the models;
 # - shows what akornc makes of the paper's Sudoku model (ops, shapes, parameters, arena);
-# - uses models/sudoku-small.akw when it exists, else trains sudoku-small briefly
-#   (AKORN_TRAIN_EPOCHS, default 3: a few minutes on 2 CPU cores);
+# - uses the trained weights committed as models/sudoku-c128.akw (sudoku-c128, C=128) when
+#   they exist, and solves at once; without them, or with AKORN_TRAIN_EPOCHS=E set, trains
+#   sudoku-small for E epochs (default 3: a few minutes on 2 CPU cores) to watch it learn;
 # - evaluates on the 1,000 in-distribution test boards and solves one board.
 # Any step that fails stops it with a non-zero exit status (set -e; solve: see below).
 # On the GPU when there is one: the CUDA backend is built whenever the CUDA toolkit is
@@ -16,19 +17,20 @@ bash scripts/install-deps.sh
 BUILD=${AKORN_BUILD_DIR:-build}
 if [ -z "${CUDACXX:-}" ] && [ -x /usr/local/cuda/bin/nvcc ]; then export CUDACXX=/usr/local/cuda/bin/nvcc; fi
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD" -j "$(nproc)" --target akornc sudoku-small sudoku
+cmake --build "$BUILD" -j "$(nproc)" --target akornc sudoku-small sudoku-c128 sudoku
 
 echo "== akornc check models/sudoku.json (the paper's model) =="
 "$BUILD/compiler/akornc" check models/sudoku.json --batch 100 | sed -n '1,4p;/^parameters/,$p'
 
-MODEL="$BUILD/sudoku-small"
-WEIGHTS=models/sudoku-small.akw
-if [ -f "$WEIGHTS" ]; then
-  echo "== using trained weights $WEIGHTS =="
+if [ -f models/sudoku-c128.akw ] && [ -z "${AKORN_TRAIN_EPOCHS:-}" ]; then
+  MODEL="$BUILD/sudoku-c128"
+  WEIGHTS=models/sudoku-c128.akw
+  echo "== using the trained weights $WEIGHTS (training/sudoku-c128/README.md says how they were made) =="
 else
+  MODEL="$BUILD/sudoku-small"
   RUN=runs/main-$(date +%Y%m%d-%H%M%S)
   EPOCHS=${AKORN_TRAIN_EPOCHS:-3}
-  echo "== no $WEIGHTS: training sudoku-small for $EPOCHS epochs into $RUN =="
+  echo "== training sudoku-small for $EPOCHS epochs into $RUN =="
   "$MODEL" train --out "$RUN" --data data/sudoku/satnet-train.csv --epochs "$EPOCHS" --batch 100 \
     --eval-data data/sudoku/satnet-test.csv --eval-limit 200 --eval-every "$EPOCHS"
   WEIGHTS=$RUN/weights-last.akw   # a short run: the EMA still trails the weights
@@ -45,7 +47,7 @@ echo "$BOARD"
 rc=0
 "$MODEL" solve --weights "$WEIGHTS" "$BOARD" || rc=$?
 if [ "$rc" -eq 3 ]; then
-  echo "(not solved: the model needs more training)"
+  echo "(not solved: this model does not solve this board)"
 elif [ "$rc" -gt 128 ]; then
   echo "main.sh: error: $MODEL solve crashed (signal $((rc - 128)), exit status $rc)" >&2
   exit "$rc"

@@ -251,7 +251,9 @@ struct Emitter {
     w.open("inline constexpr akorn::OutputInfo kOutputs[] = {");
     for (const auto& o : m.outputs) {
       const Value& v = g.value(o);
-      bool per_step = v.producer >= 0 && m.ops[v.producer].kind == OpKind::Kuramoto;
+      // the Kuramoto op's second output is its energy trace (T+1 values); its first, xT, is not
+      const bool per_step = v.producer >= 0 && m.ops[v.producer].kind == OpKind::Kuramoto &&
+                            m.ops[v.producer].outputs.size() > 1 && m.ops[v.producer].outputs[1] == o;
       w.line("{" + quoted(o) + ", " + S(v.elems()) + ", " + B(per_step) + "},");
     }
     w.close("};");

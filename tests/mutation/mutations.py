@@ -144,4 +144,13 @@ MUTATIONS = [
          file="runtime/include/akorn/sudoku_task.hpp",
          find="if (k == 0 || score < best_score) {", replace="if (k == 0) {",
          tests=r"^task\.sudoku_cli$|^cuda_emu\.sudoku-small\.infer$"),
+    dict(id="verify-skips-first-copy", what="--vote verify never accepts the first copy's grid",
+         file="runtime/include/akorn/sudoku_task.hpp",
+         find="const bool ok = valid_grid(grid.data())", replace="const bool ok = r > 0 && valid_grid(grid.data())",
+         tests=r"^task\.sudoku_cli$"),
+    dict(id="augment-crosses-bands", what="augmentation permutes rows across bands (boxes broken)",
+         file="runtime/include/akorn/sudoku_augment.hpp",
+         find="3 * groups[static_cast<size_t>(g)] + within[static_cast<size_t>(k)]",
+         replace="3 * within[static_cast<size_t>(k)] + groups[static_cast<size_t>(g)]",
+         tests=r"^runtime\.test_sudoku_augment$"),
 ]

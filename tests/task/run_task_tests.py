@@ -3,7 +3,7 @@
 resume-equals-continuous, bad input (boards, checkpoints, weights, flags) rejected with a
 message naming the file and no existing file overwritten.
 
-usage: run_task_tests.py MODEL_BIN OTHER_MODEL_BIN REPO_ROOT WORK_DIR
+usage: run_task_tests.py MODEL_BIN OTHER_MODEL_BIN REPO_ROOT WORK_DIR VERIFY_MODEL_BIN
 MODEL_BIN is sudoku-small; OTHER_MODEL_BIN a different model (sudoku) whose weights must be
 refused. Prints one line per check and "N passed, M failed"."""
 import hashlib
@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from checklib import check, finish, run  # noqa: E402
 
 model, other, root, work = sys.argv[1:5]
+verify_model = sys.argv[5]  # sudoku-c128, for the --vote verify checks
 data = os.path.join(root, "data", "sudoku")
 
 
@@ -240,8 +241,9 @@ def read_npy_f32(path):
     return list(struct.unpack("<%df" % (len(data) // 4), data))
 
 
-def dump_copies(lines, K, batch, name):
+def dump_copies(lines, K, batch, name, model=model, w=None):
     """[(grid, sum score, last score)] per board (K copies each) from a dump at seed 9."""
+    w = w or globals()["w"]
     csv = os.path.join(work, name + ".csv")
     open(csv, "w").write("".join((l + "\n") * K for l in lines))
     d = os.path.join(work, "dump-" + name)
@@ -336,6 +338,76 @@ for vote in ("sum", "last"):
           f"copies {acc[vote]['lowest']}% ({err.strip()[:80]})")
 check(all(any(acc[v][r] != acc[v]["lowest"] for v in acc) for r in ("first", "highest")),
       f"the vote decides eval's accuracy: keeping copy 0 or the highest-energy copy would change it ({acc})")
+
+# ---- --vote verify: the first of the same K copies whose grid is valid and keeps the givens,
+# else the lowest summed energy. Copies run in chunks of 1, 2, 4, ... rows, so a board stops
+# at the first copy that checks.
+def valid_and_agrees(puzzle, grid):
+    rows = [grid[9 * r:9 * r + 9] for r in range(9)]
+    cols = ["".join(grid[9 * r + c] for r in range(9)) for c in range(9)]
+    boxes = ["".join(grid[9 * (3 * (b // 3) + i // 3) + 3 * (b % 3) + i % 3] for i in range(9)) for b in range(9)]
+    full = all(sorted(u) == list("123456789") for u in rows + cols + boxes)
+    return full and all(q == "0" or q == g for q, g in zip(puzzle, grid))
+
+
+def verify_pick(puzzle, copies):
+    """(kept copy, copies run, verified)"""
+    for k, c in enumerate(copies):
+        if valid_and_agrees(puzzle, c[0]):
+            return k, k + 1, True
+    return pick(copies, "sum"), len(copies), False
+
+
+# A partly trained model (sudoku-c128 after 680 steps of training/sudoku-c128, committed as
+# tests/task/sudoku-c128-step680.akw) finishes some boards with few blanks and not others.
+vmodel, vw = verify_model, os.path.join(root, "tests", "task", "sudoku-c128-step680.akw")
+# Training boards 100 + i with their first 1 + i % 3 blanks left blank; 71, 77 and 94 are
+# boards whose first copy fails and a later one checks (found by dumping boards 100..219).
+ver_lines = []
+train_lines = open(train_csv).read().splitlines()
+for i in (0, 1, 2, 3, 4, 5, 71, 77, 94):
+    p, s = train_lines[100 + i].split(",")
+    keep = [c for c in range(81) if p[c] == "0"][:1 + i % 3]
+    ver_lines.append("".join("0" if c in keep else s[c] for c in range(81)) + "," + s)
+ver_copies = [dump_copies([l], K, 1, f"verify-{i}", vmodel, vw)[0] for i, l in enumerate(ver_lines)]
+expected = [verify_pick(l.split(",")[0], c) if c else None for l, c in zip(ver_lines, ver_copies)]
+kinds = {"first copy": sum(1 for e in expected if e and e[2] and e[1] == 1),
+         "later copy": sum(1 for e in expected if e and e[2] and e[1] > 1),
+         "fallback": sum(1 for e in expected if e and not e[2])}
+check(all(kinds.values()), f"the verify cases cover a first-copy check, a later copy and the energy fallback ({kinds})")
+bad = []
+for i, (line, copies, e) in enumerate(zip(ver_lines, ver_copies, expected)):
+    rc, out, err = run(vmodel, "solve", "--weights", vw, "--votes", str(K), "--vote", "verify", "--seed", "9",
+                       line.split(",")[0])
+    printed = out.strip().splitlines()
+    want = f"copy {e[1]} of at most {K}" if e else "?"
+    if not (e and rc == (0 if e[2] else 3 if not valid_and_agrees(line.split(",")[0], copies[e[0]][0]) else 0)
+            and printed and printed[-1] == copies[e[0]][0] and want in out):
+        bad.append(i)
+check(not bad, f"solve --vote verify keeps the first copy that checks, else the lowest energy (wrong for {bad})")
+ver_csv = os.path.join(work, "verify-boards.csv")
+open(ver_csv, "w").write("\n".join(ver_lines) + "\n")
+rc, out, err = run(vmodel, "eval", "--weights", vw, "--data", ver_csv, "--votes", str(K), "--vote", "verify",
+                   "--seed", "9")
+# eval runs board b's copies as samples b*K + k: the rows of one dump of all the boards
+all_ver = dump_copies(ver_lines, K, 1, "verify-all", vmodel, vw)
+expected_eval = [verify_pick(l.split(",")[0], c) for l, c in zip(ver_lines, all_ver) if c]
+n_ver = sum(1 for e in expected_eval if e[2])
+mean_copies = sum(e[1] for e in expected_eval) / len(ver_lines)
+check(rc == 0 and f"verify: {n_ver} of {len(ver_lines)} boards found a valid grid" in out and
+      f"{mean_copies:.2f} copies a board" in out and "ms a board" in out,
+      f"eval --vote verify reports {n_ver} checked boards and {mean_copies:.2f} copies a board ({out.strip()[-200:]})")
+# dump writes every other output too: sudoku-c128 returns xT, 81 cells x 32 oscillators of n=4
+xd = os.path.join(work, "dump-xT")
+shutil.rmtree(xd, ignore_errors=True)
+rc, out, err = run(vmodel, "dump", "--weights", vw, "--data", ver_csv, "--out", xd, "--limit", "2")
+xs = read_npy_f32(os.path.join(xd, "xT.npy")) if rc == 0 and os.path.exists(os.path.join(xd, "xT.npy")) else []
+norms = [sum(v * v for v in xs[i:i + 4]) ** 0.5 for i in range(0, len(xs), 4)]
+check(len(xs) == 2 * 81 * 128 and all(abs(q - 1) < 1e-5 for q in norms),
+      f"dump writes xT.npy [2, 10368]: every oscillator on the unit sphere ({len(xs)} values; {err.strip()[:100]})")
+rc, out, err = run(model, "eval", "--weights", w, "--data", ver_csv, "--vote", "majority")
+check(rc == 1 and "--vote must be sum, last or verify" in err, "an unknown --vote is refused")
+
 rc, out, err = run(model, "eval", "--weights", w, "--data", part_csv, "--votes", "4", "--steps", "32")
 check(rc == 0 and "votes 4" in out and "T=32" in out, f"eval --votes 4 --steps 32 runs ({out.strip()[:100]})")
 

@@ -316,7 +316,8 @@ int cmd_eval(const Args& a) {
   int steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
   int votes = static_cast<int>(a.get_int("votes", 1, 1, 100000));
   std::string vote = a.get("vote", "sum");
-  AKORN_CHECK(vote == "sum" || vote == "last", "--vote must be sum or last, got '" + vote + "'");
+  AKORN_CHECK(vote == "sum" || vote == "last" || vote == "verify",
+              "--vote must be sum, last or verify, got '" + vote + "'");
   int batch = static_cast<int>(a.get_int("batch", 256, 1, 100000));
   long limit = a.get_int("limit", 0, 0, 100000000);
   std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
@@ -324,12 +325,24 @@ int cmd_eval(const Args& a) {
   sudoku::Runner<Spec, Be> r(std::max(batch, votes));
   r.load(weights);
   auto t0 = std::chrono::steady_clock::now();
-  sudoku::Prediction pr = r.predict(b.puzzles.data(), b.count, steps, votes, vote == "last", seed);
+  sudoku::Prediction pr = vote == "verify" ? r.predict_verified(b.puzzles.data(), b.count, steps, votes, seed)
+                                            : r.predict(b.puzzles.data(), b.count, steps, votes, vote == "last", seed);
   double secs = seconds_since(t0);
   sudoku::Accuracy acc = sudoku::score(b, pr);
-  std::printf("%s: %zu boards, T=%d, votes %d (%s): board accuracy %.2f%% (%zu/%zu), cell accuracy %.2f%%, %.1f s\n",
+  std::printf("%s: %zu boards, T=%d, votes %d (%s): board accuracy %.2f%% (%zu/%zu), cell accuracy %.2f%%, %.1f s "
+              "(%.2f ms a board on %s)\n",
               data.c_str(), b.count, steps ? steps : Spec::trained_steps, votes, vote.c_str(), acc.board_acc(), acc.solved,
-              acc.boards, acc.cell_acc(), secs);
+              acc.boards, acc.cell_acc(), secs, 1e3 * secs / std::max<size_t>(b.count, 1), Be::describe().c_str());
+  if (vote == "verify") {
+    size_t copies = 0, verified = 0;
+    for (size_t i = 0; i < b.count; ++i) {
+      copies += static_cast<size_t>(pr.copies[i]);
+      verified += pr.verified[i] != 0;
+    }
+    std::printf("verify: %zu of %zu boards found a valid grid that keeps the givens, %.2f copies a board on average "
+                "(the rest: lowest summed energy of %d copies)\n",
+                verified, b.count, static_cast<double>(copies) / std::max<size_t>(b.count, 1), votes);
+  }
   std::printf("by givens:");
   for (auto& [g, sb] : acc.by_givens) std::printf(" %d:%.1f%%(%zu)", g, 100.0 * sb.first / sb.second, sb.second);
   std::printf("\n");
@@ -358,13 +371,29 @@ int cmd_dump(const Args& a) {
   r.load(weights);
   const int T = steps > 0 ? steps : Spec::trained_steps;
   std::vector<float> logits(b.count * sudoku::kCells * 9), energy(b.count * static_cast<size_t>(T + 1));
-  r.run_raw(b.puzzles.data(), b.count, T, seed, logits.data(), r.io.energy >= 0 ? energy.data() : nullptr);
+  // every other output of the model too (e.g. the final oscillators xT), as NAME.npy [N, elems]
+  std::vector<std::vector<float>> extra(Spec::num_outputs);
+  std::vector<float*> extra_ptr(Spec::num_outputs, nullptr);
+  std::string extra_names;
+  for (int i = 0; i < Spec::num_outputs; ++i) {
+    if (i == r.io.logits || i == r.io.energy || Spec::outputs[i].per_step) continue;
+    const std::string p = out + "/" + Spec::outputs[i].name + ".npy";
+    AKORN_CHECK(overwrite || !path_exists(p), out + ": already has " + Spec::outputs[i].name +
+                                                   ".npy (pass --overwrite yes to replace it)");
+    extra[i].resize(b.count * static_cast<size_t>(Spec::outputs[i].elems));
+    extra_ptr[i] = extra[i].data();
+    extra_names += ", " + p;
+  }
+  r.run_raw(b.puzzles.data(), b.count, T, seed, logits.data(), r.io.energy >= 0 ? energy.data() : nullptr,
+            extra_ptr.data());
   make_dirs(out);
   const auto n = static_cast<std::int64_t>(b.count);
   save_npy(lpath, logits.data(), {n, sudoku::kCells, 9});
   if (r.io.energy >= 0) save_npy(epath, energy.data(), {n, T + 1});
-  std::printf("%s: %lld boards, T=%d -> %s [%lld, 81, 9]%s\n", data.c_str(), static_cast<long long>(n), T, lpath.c_str(),
-              static_cast<long long>(n), r.io.energy >= 0 ? (", " + epath).c_str() : "");
+  for (int i = 0; i < Spec::num_outputs; ++i)
+    if (extra_ptr[i]) save_npy(out + "/" + Spec::outputs[i].name + ".npy", extra[i].data(), {n, Spec::outputs[i].elems});
+  std::printf("%s: %lld boards, T=%d -> %s [%lld, 81, 9]%s%s\n", data.c_str(), static_cast<long long>(n), T, lpath.c_str(),
+              static_cast<long long>(n), r.io.energy >= 0 ? (", " + epath).c_str() : "", extra_names.c_str());
   return 0;
 }
 
@@ -405,7 +434,7 @@ int cmd_import(const Args& a) {
 
 template <class Spec, class Be>
 int cmd_solve(int argc, char** argv) {
-  // solve [--weights W] [--steps T] [--votes K] [--vote sum|last] [--seed S] [--device D] [BOARD]
+  // solve [--weights W] [--steps T] [--votes K] [--vote sum|last|verify] [--seed S] [--device D] [BOARD]
   std::string board_text;
   std::vector<char*> rest = {argv[0], argv[1]};
   for (int i = 2; i < argc; ++i) {
@@ -431,16 +460,23 @@ int cmd_solve(int argc, char** argv) {
   int steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
   int votes = static_cast<int>(a.get_int("votes", 1, 1, 100000));
   std::string vote = a.get("vote", "sum");
-  AKORN_CHECK(vote == "sum" || vote == "last", "--vote must be sum or last, got '" + vote + "'");
+  AKORN_CHECK(vote == "sum" || vote == "last" || vote == "verify",
+              "--vote must be sum, last or verify, got '" + vote + "'");
   std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
   sudoku::Runner<Spec, Be> r(votes);
   r.load(weights);
-  sudoku::Prediction pr = r.predict(puzzle, 1, steps, votes, vote == "last", seed);
+  sudoku::Prediction pr = vote == "verify" ? r.predict_verified(puzzle, 1, steps, votes, seed)
+                                            : r.predict(puzzle, 1, steps, votes, vote == "last", seed);
   const std::int32_t* g = pr.digits.data();
   std::printf("%s", sudoku::format_grid(g).c_str());
   bool valid = sudoku::valid_grid(g), agrees = sudoku::agrees(puzzle, g);
-  std::printf("energy %.4f (%s over T=%d, best of %d)\nvalid sudoku: %s\nagrees with the %d givens: %s\n", pr.energy[0],
-              vote.c_str(), steps ? steps : Spec::trained_steps, votes, valid ? "yes" : "no", sudoku::givens(puzzle),
+  if (vote == "verify")
+    std::printf("energy %.4f (sum over T=%d; copy %d of at most %d, %s)\n", pr.energy[0], steps ? steps : Spec::trained_steps,
+                pr.copies[0], votes, pr.verified[0] ? "the first that checks" : "none checked: lowest energy");
+  else
+    std::printf("energy %.4f (%s over T=%d, best of %d)\n", pr.energy[0], vote.c_str(), steps ? steps : Spec::trained_steps,
+                votes);
+  std::printf("valid sudoku: %s\nagrees with the %d givens: %s\n", valid ? "yes" : "no", sudoku::givens(puzzle),
               agrees ? "yes" : "no");
   std::string digits;
   for (int i = 0; i < sudoku::kCells; ++i) digits += static_cast<char>('0' + g[i]);
@@ -524,8 +560,8 @@ int run(int argc, char** argv, const CudaHooks& cuda = {}) {
                 "        [--limit N] [--max-steps K] [--ckpt-every K] [--eval-every E] [--resume yes]\n"
                 "        [--augment yes] (a random Sudoku symmetry per training board; not in the reference)\n"
                 "        [--holdout N] (validate on the last N boards of --data and train on the rest)\n"
-                "  eval --weights W [--data CSV] [--steps T] [--votes K] [--vote sum|last] [--limit N] [--seed S]\n"
-                "  solve --weights W [--steps T] [--votes K] [--vote sum|last] BOARD   (81 digits, 0 or . blank;\n"
+                "  eval --weights W [--data CSV] [--steps T] [--votes K] [--vote sum|last|verify] [--limit N] [--seed S]\n"
+                "  solve --weights W [--steps T] [--votes K] [--vote sum|last|verify] BOARD   (81 digits, 0 or . blank;\n"
                 "        stdin when BOARD is absent); exit 0 when the result is a valid grid that keeps the givens\n"
                 "  dump --weights W --data CSV --out DIR [--steps T] [--seed S] [--limit N] [--overwrite yes]\n"
                 "        logits.npy [N, 81, 9] and energy.npy [N, T+1] (float32)\n"

@@ -87,7 +87,20 @@ void load_weights(const std::string& path, float* params) {
 struct Prediction {
   std::vector<std::int32_t> digits;   // [boards, 81]
   std::vector<double> energy;         // [boards]: score of the kept copy (sum or last)
+  // predict_verified only: copies run per board, and whether the kept copy passed the check
+  std::vector<int> copies;
+  std::vector<char> verified;
 };
+
+// The digit of every cell: the argmax of its 9 logits.
+inline void argmax_digits(const float* logits, std::int32_t* digits) {
+  for (int c = 0; c < kCells; ++c) {
+    int arg = 0;
+    for (int d = 1; d < 9; ++d)
+      if (logits[c * 9 + d] > logits[c * 9 + arg]) arg = d;
+    digits[c] = arg + 1;
+  }
+}
 
 template <class Spec, class Be = CpuBackend>
 struct Runner {
@@ -98,6 +111,7 @@ struct Runner {
   int max_batch;
   Array<float> params, arena, logits_dev, energy_dev;
   Array<std::int32_t> boards_dev;
+  std::vector<Array<float>> extra_dev;  // outputs besides logits and energy (dump), by index
   int energy_steps = -1;  // T the energy buffer is sized for
   M model;
   explicit Runner(int max_batch_) : max_batch(max_batch_), model(nullptr, nullptr, nullptr, max_batch_) {
@@ -116,9 +130,11 @@ struct Runner {
     set_params(h.data());
   }
 
-  // One batch on the backend: boards (host, [N, 81]) -> logits / energies (host, may be null).
+  // One batch on the backend: boards (host, [N, 81]) -> logits / energies (host, may be
+  // null); extra[i] (when given and not null): host buffer for output i, another output than
+  // logits and energy (not per step), [N, Spec::outputs[i].elems].
   void infer_batch(const std::int32_t* boards, int N, int T, std::uint64_t seed, std::uint64_t sample0, float* logits,
-                   float* energy) {
+                   float* energy, float* const* extra = nullptr) {
     if (energy && energy_steps != T) {
       energy_dev.resize(index_t(max_batch) * (T + 1));
       energy_steps = T;
@@ -129,21 +145,37 @@ struct Runner {
     std::vector<float*> optr(Spec::num_outputs, nullptr);
     optr[io.logits] = logits_dev.data();
     if (energy) optr[io.energy] = energy_dev.data();
+    if (extra) {
+      extra_dev.resize(Spec::num_outputs);
+      for (int i = 0; i < Spec::num_outputs; ++i) {
+        if (!extra[i]) continue;
+        AKORN_CHECK(i != io.logits && i != io.energy && !Spec::outputs[i].per_step,
+                    std::string("output '") + Spec::outputs[i].name + "' is not an extra output");
+        extra_dev[i].resize(index_t(max_batch) * Spec::outputs[i].elems);
+        optr[i] = extra_dev[i].data();
+      }
+    }
     model.infer(N, Spec::template inputs_from<float>(iptr.data()), Spec::template outputs_from<float>(optr.data()), seed,
                 sample0, T);
     if (logits) Be::download(logits, logits_dev.data(), index_t(N) * kCells * 9);
     if (energy) Be::download(energy, energy_dev.data(), index_t(N) * (T + 1));
+    for (int i = 0; extra && i < Spec::num_outputs; ++i)
+      if (extra[i]) Be::download(extra[i], extra_dev[i].data(), index_t(N) * Spec::outputs[i].elems);
   }
 
   // Raw outputs for boards [n, 81], one noise draw each (sample index = board index):
-  // logits [n, 81, 9] and energies [n, T+1].
-  void run_raw(const std::int32_t* boards, size_t n, int steps, std::uint64_t seed, float* logits, float* energy) {
+  // logits [n, 81, 9], energies [n, T+1] and the other outputs (extra, see infer_batch; [n, elems]).
+  void run_raw(const std::int32_t* boards, size_t n, int steps, std::uint64_t seed, float* logits, float* energy,
+               float* const* extra = nullptr) {
     AKORN_CHECK(energy == nullptr || io.energy >= 0, std::string("model ") + Spec::name + " has no 'energy' output");
     const int T = steps > 0 ? steps : Spec::trained_steps;
     for (size_t b0 = 0; b0 < n; b0 += static_cast<size_t>(max_batch)) {
       const int N = static_cast<int>(std::min<size_t>(static_cast<size_t>(max_batch), n - b0));
+      std::vector<float*> ex(static_cast<size_t>(Spec::num_outputs), nullptr);
+      for (int i = 0; extra && i < Spec::num_outputs; ++i)
+        if (extra[i]) ex[static_cast<size_t>(i)] = extra[i] + b0 * static_cast<size_t>(Spec::outputs[i].elems);
       infer_batch(boards + b0 * kCells, N, T, seed, b0, logits + b0 * kCells * 9,
-                  energy ? energy + b0 * static_cast<size_t>(T + 1) : nullptr);
+                  energy ? energy + b0 * static_cast<size_t>(T + 1) : nullptr, extra ? ex.data() : nullptr);
     }
   }
 
@@ -185,14 +217,58 @@ struct Runner {
             best_score = score;
           }
         }
-        const float* lg = logits.data() + (b * votes + best) * kCells * 9;
-        for (int c = 0; c < kCells; ++c) {
-          int arg = 0;
-          for (int d = 1; d < 9; ++d)
-            if (lg[c * 9 + d] > lg[c * 9 + arg]) arg = d;
-          pr.digits[(b0 + b) * kCells + c] = arg + 1;
-        }
+        argmax_digits(logits.data() + (b * votes + best) * kCells * 9, pr.digits.data() + (b0 + b) * kCells);
         pr.energy[b0 + b] = best_score;
+      }
+    }
+    return pr;
+  }
+
+  // Verifier-guided voting (beyond the paper; Sudoku answers can be checked): copies of a
+  // board are drawn until one's prediction is a valid grid that keeps the givens (at most
+  // `votes`), else the copy with the lowest summed energy is kept. The copies are the ones
+  // predict() draws (board b, copy k: noise sample (first_board + b) * votes + k), run in
+  // chunks of 1, 2, 4, ... copies per board, so a board that the first copy solves costs one
+  // copy and the result does not depend on max_batch.
+  Prediction predict_verified(const std::int32_t* boards, size_t n, int steps, int votes, std::uint64_t seed,
+                              std::uint64_t first_board = 0) {
+    AKORN_CHECK(votes >= 1, "--votes must be >= 1");
+    AKORN_CHECK(votes == 1 || io.energy >= 0, std::string("model ") + Spec::name + " has no 'energy' output to fall back on");
+    const int T = steps > 0 ? steps : Spec::trained_steps;
+    Prediction pr;
+    pr.digits.assign(n * kCells, 0);
+    pr.energy.assign(n, 0.0);
+    pr.copies.assign(n, 0);
+    pr.verified.assign(n, 0);
+    std::vector<std::int32_t> in(static_cast<size_t>(max_batch) * kCells), grid(kCells);
+    std::vector<float> logits(static_cast<size_t>(max_batch) * kCells * 9), energy(static_cast<size_t>(max_batch) * (T + 1));
+    for (size_t b = 0; b < n; ++b) {
+      const std::int32_t* board = boards + b * kCells;
+      double best_score = 0;
+      int k0 = 0;
+      for (int chunk = 1; k0 < votes && !pr.verified[b]; chunk *= 2) {
+        const int N = std::min({chunk, votes - k0, max_batch});
+        for (int r = 0; r < N; ++r) std::copy(board, board + kCells, in.begin() + r * kCells);
+        infer_batch(in.data(), N, T, seed, (first_board + b) * static_cast<std::uint64_t>(votes) + static_cast<std::uint64_t>(k0),
+                    logits.data(), io.energy >= 0 ? energy.data() : nullptr);
+        for (int r = 0; r < N; ++r) {
+          argmax_digits(logits.data() + r * kCells * 9, grid.data());
+          double score = 0;
+          if (io.energy >= 0)
+            for (int t = 0; t <= T; ++t) score += energy[static_cast<size_t>(r) * (T + 1) + t];
+          const bool ok = valid_grid(grid.data()) && agrees(board, grid.data());
+          if (ok || (k0 + r == 0 || score < best_score)) {
+            best_score = score;
+            pr.energy[b] = score;
+            std::copy(grid.begin(), grid.end(), pr.digits.begin() + b * kCells);
+          }
+          pr.copies[b] = k0 + r + 1;
+          if (ok) {
+            pr.verified[b] = 1;
+            break;
+          }
+        }
+        k0 += N;
       }
     }
     return pr;
