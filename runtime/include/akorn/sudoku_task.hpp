@@ -92,6 +92,14 @@ struct Prediction {
   std::vector<char> verified;
 };
 
+// A copy's energy score for voting: E_T (last) or the sum of E_0..E_T.
+inline double vote_score(const float* energy, int T, bool last) {
+  if (last) return energy[T];
+  double s = 0;
+  for (int t = 0; t <= T; ++t) s += energy[t];
+  return s;
+}
+
 // The digit of every cell: the argmax of its 9 logits.
 inline void argmax_digits(const float* logits, std::int32_t* digits) {
   for (int c = 0; c < kCells; ++c) {
@@ -205,13 +213,8 @@ struct Runner {
         int best = 0;
         double best_score = 0;
         for (int k = 0; k < votes; ++k) {
-          double score = 0;
-          if (io.energy >= 0) {
-            const float* e = energy.data() + (b * votes + k) * (T + 1);
-            if (vote_last) score = e[T];
-            else
-              for (int t = 0; t <= T; ++t) score += e[t];
-          }
+          const double score =
+              io.energy >= 0 ? vote_score(energy.data() + (b * votes + k) * (T + 1), T, vote_last) : 0.0;
           if (k == 0 || score < best_score) {
             best = k;
             best_score = score;
@@ -253,9 +256,8 @@ struct Runner {
                     logits.data(), io.energy >= 0 ? energy.data() : nullptr);
         for (int r = 0; r < N; ++r) {
           argmax_digits(logits.data() + r * kCells * 9, grid.data());
-          double score = 0;
-          if (io.energy >= 0)
-            for (int t = 0; t <= T; ++t) score += energy[static_cast<size_t>(r) * (T + 1) + t];
+          const double score =
+              io.energy >= 0 ? vote_score(energy.data() + static_cast<size_t>(r) * (T + 1), T, false) : 0.0;
           const bool ok = valid_grid(grid.data()) && agrees(board, grid.data());
           if (ok || (k0 + r == 0 || score < best_score)) {
             best_score = score;
