@@ -42,17 +42,21 @@ def read_log(path):
     by_epoch = {}
     for r in rows:
         e = int(r["epoch"])
-        d = by_epoch.setdefault(e, dict(loss=[], acc=[], val_board=None, val_cell=None))
+        d = by_epoch.setdefault(e, dict(loss=[], acc=[], val_board=None, val_cell=None, last_board=None, last_cell=None))
         d["loss"].append(float(r["loss"]))
         d["acc"].append(float(r["train_cell_acc"]))
         if r["eval_cell_acc"]:
             d["val_board"], d["val_cell"] = float(r["eval_board_acc"]), float(r["eval_cell_acc"])
+        if r.get("eval_last_cell_acc"):  # logs from before this column have none
+            d["last_board"], d["last_cell"] = float(r["eval_last_board_acc"]), float(r["eval_last_cell_acc"])
     epochs = sorted(by_epoch)
     return dict(epoch=np.array(epochs) + 1,
                 loss=np.array([np.mean(by_epoch[e]["loss"]) for e in epochs]),
                 acc=np.array([np.mean(by_epoch[e]["acc"]) for e in epochs]),
                 val=[(e + 1, by_epoch[e]["val_cell"], by_epoch[e]["val_board"]) for e in epochs
-                     if by_epoch[e]["val_cell"] is not None])
+                     if by_epoch[e]["val_cell"] is not None],
+                last=[(e + 1, by_epoch[e]["last_cell"], by_epoch[e]["last_board"]) for e in epochs
+                      if by_epoch[e]["last_cell"] is not None])
 
 
 def training_png(logs, out):
@@ -65,6 +69,10 @@ def training_png(logs, out):
             v = np.array(L["val"])
             ax[1].plot(v[:, 0], v[:, 1], "--", color=line.get_color(), label=f"{label}: validation (EMA)")
             ax[2].plot(v[:, 0], v[:, 2], "--", color=line.get_color(), label=f"{label}: validation (EMA)")
+        if L["last"]:
+            v = np.array(L["last"])
+            ax[1].plot(v[:, 0], v[:, 1], ":", marker=".", color=line.get_color(), label=f"{label}: validation (last weights)")
+            ax[2].plot(v[:, 0], v[:, 2], ":", marker=".", color=line.get_color(), label=f"{label}: validation (last weights)")
     ax[0].set(xlabel="epoch", ylabel="cross-entropy (mean over the epoch)", title="training loss", yscale="log")
     ax[1].set(xlabel="epoch", ylabel="blank-cell accuracy (%)", title="cell accuracy")
     ax[2].set(xlabel="epoch", ylabel="boards solved (%)", title="board accuracy")

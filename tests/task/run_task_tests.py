@@ -98,6 +98,34 @@ with open(os.path.join(d, "log.csv")) as f:
 # 60 boards less 20 held out: 40 training boards, batch 20, 2 steps an epoch, 3 epochs
 check(len(rows) == 6 and all(r[7] != "" for r in rows[1::2]) and all(r[7] == "" for r in rows[0::2]),
       f"--holdout 20 trains on 40 boards (6 steps) and validates each epoch ({len(rows)} rows)")
+# each validation logs the EMA weights (eval_*) and the last step's (eval_last_*); the last
+# epoch's figures are what `eval` says of weights.akw and weights-last.akw on those 20 boards
+# (the trainer validates with noise seed --seed + 1000003)
+check(all(len(r) == 11 for r in rows) and all(r[9] != "" and r[10] != "" for r in rows[1::2]),
+      f"the log has 11 columns and the last weights' validation each epoch ({rows[-1]})")
+holdout_csv = os.path.join(d, "holdout.csv")
+with open(train_csv) as f:
+    lines = f.read().splitlines()
+open(holdout_csv, "w").write("\n".join(lines[40:60]) + "\n")
+for name, col in (("weights.akw", 7), ("weights-last.akw", 9)):
+    rc, out, err = run(model, "eval", "--weights", os.path.join(d, name), "--data", holdout_csv, "--batch", "20",
+                       "--seed", str(3 + 1000003))
+    said = out.split("board accuracy ")[1].split("%")[0] + "," + out.split("cell accuracy ")[1].split("%")[0] \
+        if rc == 0 else err
+    check(said == rows[-1][col] + "," + rows[-1][col + 1],
+          f"the log's validation of {name} is what eval says of it ({rows[-1][col]},{rows[-1][col + 1]} vs {said})")
+# a log written before the eval_last_* columns: resume gives it the new header and pads its lines
+old_log = fresh("old-log")
+run(model, "train", "--out", old_log, "--epochs", "3", "--max-steps", "2", "--ckpt-every", "2", *aug_args)
+lp = os.path.join(old_log, "log.csv")
+old_lines = open(lp).read().splitlines()
+open(lp, "w").write("\n".join([old_lines[0].rsplit(",", 2)[0]] + [x.rsplit(",", 2)[0] for x in old_lines[1:]]) + "\n")
+rc, _, err = run(model, "train", "--out", old_log, "--epochs", "3", "--resume", "yes", *aug_args)
+with open(lp) as f:
+    new_lines = f.read().splitlines()
+check(rc == 0 and new_lines[0] == old_lines[0] and all(x.count(",") == 10 for x in new_lines) and
+      [x.split(",")[:3] for x in new_lines] == [x.split(",")[:3] for x in open(os.path.join(e, "log.csv")).read().splitlines()],
+      f"resume upgrades a 9-column log to 11 columns and continues it ({err.strip()[-160:]})")
 plain = fresh("holdout-plain")
 rc, _, _ = run(model, "train", "--out", plain, "--epochs", "3", *small_args, "--holdout", "20", "--eval-every", "1")
 check(rc == 0 and losses(plain)[0] != losses(d)[0],

@@ -130,6 +130,13 @@ struct Trainer {
     }
   }
 
+  // eval_*: the EMA weights (what training ships); eval_last_*: the weights of the last
+  // step. With the reference's EMA (0.995 every 10 steps, a horizon of ~2000 steps) the EMA
+  // lags the online weights by many epochs while the model still improves fast.
+  static constexpr const char* kLogHeader =
+      "step,epoch,loss,train_cell_acc,train_board_acc,grad_norm,boards_per_s,eval_board_acc,eval_cell_acc,"
+      "eval_last_board_acc,eval_last_cell_acc\n";
+
   // Keeps the log's lines up to the checkpointed step (an interrupted run may have
   // logged steps past its last checkpoint).
   void trim_log() {
@@ -137,22 +144,29 @@ struct Trainer {
     if (!f.good()) return;
     std::string line, kept;
     bool header = true;
+    // A log written before the eval_last_* columns existed gets today's header and its
+    // lines the missing (empty) fields, so that every line has every column.
+    const std::string want(kLogHeader, std::strlen(kLogHeader) - 1);
+    const auto fields = [](const std::string& l) { return std::count(l.begin(), l.end(), ',') + 1; };
+    const auto columns = fields(want);
     while (std::getline(f, line)) {
       if (header) {
-        kept += line + "\n";
+        AKORN_CHECK(want.compare(0, line.size(), line) == 0,
+                    log_path + ": its header is not a training log's (" + line.substr(0, 80) + ")");
+        kept += want + "\n";
         header = false;
         continue;
       }
       std::uint64_t s = std::strtoull(line.c_str(), nullptr, 10);
-      if (s <= step) kept += line + "\n";
+      if (s <= step) kept += line + std::string(static_cast<size_t>(std::max<long>(0, columns - fields(line))), ',') + "\n";
     }
     f.close();
     write_file_atomic(log_path, kept.data(), kept.size());
   }
 
-  Accuracy evaluate(const Boards& ev) {
+  Accuracy evaluate(const Boards& ev, const float* weights) {
     Runner<Spec, Be> r(std::min<int>(cfg.batch, 256));
-    r.set_params(ema.data());
+    r.set_params(weights);
     Prediction pr = r.predict(ev.puzzles.data(), ev.count, 0, 1, false, cfg.seed + 1000003);
     return score(ev, pr);
   }
@@ -188,7 +202,7 @@ struct Trainer {
       ema = params;
       std::ofstream log(log_path);
       AKORN_CHECK(log.good(), log_path + ": cannot write");
-      log << "step,epoch,loss,train_cell_acc,train_board_acc,grad_norm,boards_per_s,eval_board_acc,eval_cell_acc\n";
+      log << kLogHeader;
     }
     StepConfig sc;
     sc.batch = cfg.batch;
@@ -262,25 +276,33 @@ struct Trainer {
       }
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
       const double bps = (step - first) * cfg.batch / std::max(elapsed, 1e-9);
-      std::string ev_board, ev_cell;
+      std::string ev_board, ev_cell, ev_last_board, ev_last_cell;
       const bool end_of_epoch = step % spe == 0;
       if (ev.count > 0 && end_of_epoch && cfg.eval_every > 0 && (step / spe) % cfg.eval_every == 0) {
         engine.get_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), &adam_t);
-        Accuracy a = evaluate(ev);
-        char b1[32], b2[32];
-        std::snprintf(b1, sizeof b1, "%.2f", a.board_acc());
-        std::snprintf(b2, sizeof b2, "%.2f", a.cell_acc());
-        ev_board = b1;
-        ev_cell = b2;
+        const Accuracy a = evaluate(ev, ema.data()), l = evaluate(ev, params.data());
+        const auto pct = [](double v) {
+          char b[32];
+          std::snprintf(b, sizeof b, "%.2f", v);
+          return std::string(b);
+        };
+        ev_board = pct(a.board_acc());
+        ev_cell = pct(a.cell_acc());
+        ev_last_board = pct(l.board_acc());
+        ev_last_cell = pct(l.cell_acc());
         if (!cfg.quiet)
-          std::fprintf(stderr, "%sepoch %llu: eval (EMA) board accuracy %.2f%%, cell accuracy %.2f%% on %zu boards of %s\n",
-                       tty ? "\n" : "", static_cast<unsigned long long>(step / spe), a.board_acc(), a.cell_acc(), ev.count,
-                       cfg.holdout > 0 ? ("the held-out part of " + cfg.data).c_str() : cfg.eval_data.c_str());
+          std::fprintf(stderr,
+                       "%sepoch %llu on %zu boards of %s: EMA weights board accuracy %.2f%%, cell accuracy %.2f%%; "
+                       "last weights %.2f%%, %.2f%%\n",
+                       tty ? "\n" : "", static_cast<unsigned long long>(step / spe), ev.count,
+                       cfg.holdout > 0 ? ("the held-out part of " + cfg.data).c_str() : cfg.eval_data.c_str(),
+                       a.board_acc(), a.cell_acc(), l.board_acc(), l.cell_acc());
       }
       char line[256];
-      std::snprintf(line, sizeof line, "%llu,%llu,%.6f,%.4f,%.4f,%.4f,%.1f,%s,%s\n", static_cast<unsigned long long>(step),
+      std::snprintf(line, sizeof line, "%llu,%llu,%.6f,%.4f,%.4f,%.4f,%.1f,%s,%s,%s,%s\n", static_cast<unsigned long long>(step),
                     static_cast<unsigned long long>(epoch), static_cast<double>(loss), 100.0 * right / std::max<size_t>(cells, 1),
-                    100.0 * solved / cfg.batch, gnorm, bps, ev_board.c_str(), ev_cell.c_str());
+                    100.0 * solved / cfg.batch, gnorm, bps, ev_board.c_str(), ev_cell.c_str(), ev_last_board.c_str(),
+                    ev_last_cell.c_str());
       log << line;
       log.flush();
       if (step % ckpt_every == 0 || step == total) save();
