@@ -11,11 +11,13 @@
   every --log;
 - energy.png: for one board, the energy E_t over t = 0..T for --draws noise draws (the
   copies of `eval --votes K`), solved draws drawn solid;
-- oscillators.png: the same board's 81 cells after t = 1, 2, 4, 8, 16 (and T) steps of the
-  first draw: each cell's state (C values: C/n oscillators on the n-sphere) projected onto
-  the first two principal components of the last step's states, coloured by the cell's
-  digit in the solution (givens as squares). Cells with one digit synchronise: their points
-  meet.
+- oscillators.png: the same board's blank cells after t = 1, 2, 4, 8, 16 (and T) steps of
+  the first draw: each cell's state (C values: C/n oscillators on the n-sphere) projected
+  onto the first two principal components of the blank cells' states at T, coloured by the
+  cell's digit in the solution; each panel's title gives the share of the projected spread
+  that lies between digits; below, the blank cells' cosine similarities (about their mean),
+  sorted by digit. Cells that take one digit synchronise: their points meet, and bright
+  blocks form on the diagonal.
 The model must return xT (models/sudoku-c128.json does) for oscillators.png. Needs NumPy and
 matplotlib (installed with pip when missing).
 """
@@ -130,25 +132,46 @@ def oscillators_png(model, weights, line, steps, seed, work, out):
         if "xT" not in r:
             sys.exit(f"sudoku_pictures.py: {model} has no xT output (oscillators.png needs one)")
         states.append(r["xT"].reshape(81, -1).astype(np.float64))
-    last = states[-1] - states[-1].mean(axis=0)
-    _, _, vt = np.linalg.svd(last, full_matrices=False)
-    pcs = vt[:2].T
     digit = np.array([int(c) for c in sol])
-    given = np.array([c != "0" for c in puzzle])
+    blank = np.array([c == "0" for c in puzzle])
+    # The givens sit far from every blank cell (their conditioning pins them), so principal
+    # components of all 81 cells only separate givens from blanks: project the blank cells
+    # on the first two principal components of their own last-step states.
+    ref = states[-1][blank]
+    centre = ref.mean(axis=0)
+    _, _, vt = np.linalg.svd(ref - centre, full_matrices=False)
+    pcs = vt[:2].T
     cmap = plt.get_cmap("tab10")
-    fig, ax = plt.subplots(1, len(ts), figsize=(3.2 * len(ts), 3.4))
+    fig, axes = plt.subplots(2, len(ts), figsize=(3.2 * len(ts), 7.0))
+    ax = axes[0]
+    order = np.argsort(digit[blank], kind="stable")
+    bounds = np.cumsum(np.bincount(digit[blank], minlength=10)[1:])[:-1] - 0.5
+    for a, t, s in zip(axes[1], ts, states):
+        # cosine similarity of the blank cells' states about their mean, cells sorted by digit:
+        # synchronised digits show as bright blocks on the diagonal
+        x = s[blank][order] - s[blank].mean(axis=0)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        a.imshow(x @ x.T, vmin=-1, vmax=1, cmap="RdBu_r", interpolation="nearest")
+        for b in bounds:
+            a.axhline(b, color="k", lw=0.4)
+            a.axvline(b, color="k", lw=0.4)
+        a.set(xticks=[], yticks=[], xlabel="blank cells, sorted by digit")
     for a, t, s in zip(ax, ts, states):
-        p = (s - states[-1].mean(axis=0)) @ pcs
-        for d in range(1, 10):
-            for g, marker in ((True, "s"), (False, "o")):
-                m = (digit == d) & (given == g)
-                if m.any():
-                    a.scatter(p[m, 0], p[m, 1], s=22 if g else 16, marker=marker, color=cmap(d - 1),
-                              label=str(d) if (g or not (given & (digit == d)).any()) else None, alpha=0.8)
-        a.set(title=f"t = {t}", xticks=[], yticks=[])
+        p = (s[blank] - centre) @ pcs
+        d = digit[blank]
+        # share of the projected spread that lies between digits (1: each digit one point)
+        total = ((p - p.mean(axis=0)) ** 2).sum()
+        within = sum(((p[d == q] - p[d == q].mean(axis=0)) ** 2).sum() for q in range(1, 10) if (d == q).any())
+        for q in range(1, 10):
+            if (d == q).any():
+                a.scatter(p[d == q, 0], p[d == q, 1], s=18, color=cmap(q - 1), label=str(q), alpha=0.85)
+        share = f"t = {t}: {100 * (1 - within / total):.0f}% between digits"
+        print(share)
+        a.set(title=share, xticks=[], yticks=[])
     ax[-1].legend(title="digit", fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    fig.suptitle("the 81 cells' oscillators (first 2 principal components of the last step; squares: givens)",
-                 fontsize=10)
+    fig.suptitle(f"the {int(blank.sum())} blank cells' oscillators (first 2 principal components of their states at "
+                 f"t = {ts[-1]}), coloured by the solution's digit;\n"
+                 "below: their cosine similarities about the mean, sorted by digit (lines between digits)", fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)

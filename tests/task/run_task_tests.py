@@ -433,6 +433,16 @@ xs = read_npy_f32(os.path.join(xd, "xT.npy")) if rc == 0 and os.path.exists(os.p
 norms = [sum(v * v for v in xs[i:i + 4]) ** 0.5 for i in range(0, len(xs), 4)]
 check(len(xs) == 2 * 81 * 128 and all(abs(q - 1) < 1e-5 for q in norms),
       f"dump writes xT.npy [2, 10368]: every oscillator on the unit sphere ({len(xs)} values; {err.strip()[:100]})")
+# an earlier xT.npy alone (logits and energy gone) is not overwritten either
+if os.path.isdir(xd):
+    for n in ("logits.npy", "energy.npy"):
+        if os.path.exists(os.path.join(xd, n)):
+            os.remove(os.path.join(xd, n))
+before = digest(os.path.join(xd, "xT.npy")) if os.path.exists(os.path.join(xd, "xT.npy")) else None
+rc, out, err = run(vmodel, "dump", "--weights", vw, "--data", ver_csv, "--out", xd, "--limit", "1")
+check(rc == 1 and "already has xT.npy" in err and before is not None and digest(os.path.join(xd, "xT.npy")) == before
+      and not os.path.exists(os.path.join(xd, "logits.npy")),
+      f"dump refuses to overwrite an earlier xT.npy and writes nothing ({err.strip()[:120]})")
 rc, out, err = run(model, "eval", "--weights", w, "--data", ver_csv, "--vote", "majority")
 check(rc == 1 and "--vote must be sum, last or verify" in err, "an unknown --vote is refused")
 
