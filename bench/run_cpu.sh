@@ -31,10 +31,12 @@ echo "$line" | awk '{ for (i = 2; i <= NF; ++i) if ($i == "s/step") s = $(i - 1)
 "$BUILD/sudoku" bench-infer --batch 16 --iters 3 --warmup 1
 "$BUILD/sudoku-small" bench-ops --batch 100 --iters 3
 "$BUILD/sudoku" bench-ops --batch 16 --iters 2
-if /usr/bin/python3 -c "import torch" 2>/dev/null; then
-  /usr/bin/python3 bench/torch_sudoku.py --C 64 --batch 100 --steps 16 --iters 3 --warmup 1 --threads "$THREADS"
-  /usr/bin/python3 bench/torch_sudoku.py --C 512 --batch 16 --steps 16 --iters 3 --warmup 1 --threads "$THREADS"
+# the PyTorch baseline: TORCH_PYTHON (a python with torch and numpy), else Debian's python3
+TORCH_PYTHON=${TORCH_PYTHON:-/usr/bin/python3}
+if "$TORCH_PYTHON" -c "import torch, numpy" 2>/dev/null; then
+  "$TORCH_PYTHON" bench/torch_sudoku.py --C 64 --batch 100 --steps 16 --iters 3 --warmup 1 --threads "$THREADS"
+  "$TORCH_PYTHON" bench/torch_sudoku.py --C 512 --batch 16 --steps 16 --iters 3 --warmup 1 --threads "$THREADS"
 else
-  echo "torch: not installed (apt-get install python3-torch) -- PyTorch baseline skipped"
+  echo "torch: $TORCH_PYTHON has no torch/numpy (set TORCH_PYTHON, bench/README.md) -- PyTorch baseline skipped"
 fi
 echo "# done $(date -u '+%H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,10 +1,10 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """PyTorch (eager, float32, NCHW) implementation of the AKOrN Sudoku model.
 
 Speed baseline for the akorn compiler's benchmarks, and the module that later weight-import
 code can load (``from torch_sudoku import SudokuAKOrN``).  Mathematics: shared/spec/AKORN.md
 sections 1-5; layouts and akorn names: docs/OPS.md; akorn model: models/sudoku.json
-(C=512) and models/sudoku-small.json (C=64).  Run with Debian's /usr/bin/python3 (torch 1.13).
+(C=512) and models/sudoku-small.json (C=64).  Needs torch (>= 1.13) and numpy: bench/README.md.
 
 Model (spec section 5), per sample, NCHW [C, 9, 9]:
     c   = embedding(board)                                  (blank = row 0)
@@ -20,8 +20,10 @@ Model (spec section 5), per sample, NCHW [C, 9, 9]:
 
 J (attention with GTA): qkv = W_qkv(x); q,k,v = channel chunks [0,C), [C,2C), [2C,3C);
 channel d*heads + h belongs to head h ('b (d h) p -> b h p d'); per position p and pair f
-of head_dim, (q,k,v)[2f:2f+2] <- mat[p,f] @ (.); softmax(q k^T / sqrt(hd)) v; the pair of the
-output <- mat[p,f]^T @ (.); J(x) = W_o(o).
+of head_dim, q[2f:2f+2] <- mat_q[p,f] @ (.) (k, v likewise with mat_k, mat_v);
+softmax(q k^T / sqrt(hd)) v; the pair of the output <- mat_o[p,f] @ (.); J(x) = W_o(o).
+Four independent sets, initialised (M, M, M, M^T): the reference's mat_q/mat_k/mat_v/mat_o
+as trained on a GPU (spec section 3; they share storage only on the CPU).
 
 Parameter name (this module)          shape             akorn name (docs/OPS.md)       akorn shape
 ------------------------------------  ----------------  -----------------------------  -----------
@@ -30,7 +32,7 @@ klayer.connectivity.W_qkv.weight      [3C, C, 1, 1]     klayer.J.w_qkv          
 klayer.connectivity.W_qkv.bias        [3C]              klayer.J.b_qkv                 [3C]
 klayer.connectivity.W_o.weight        [C, C, 1, 1]      klayer.J.w_o                   [C, C]
 klayer.connectivity.W_o.bias          [C]               klayer.J.b_o                   [C]
-klayer.connectivity.mat               [81, hd/2, 2, 2]  klayer.J.gta                   [81, hd/2, 2, 2]
+klayer.connectivity.mat_q/k/v/o       [81, hd/2, 2, 2]  klayer.J.gta[0..3]             [4, 81, hd/2, 2, 2]
 klayer.omg_param                      [2]               klayer.omega                   [2]
 klayer.gamma                          [1]               klayer.gamma                   [1]
 readout.invconv.weight                [4C, C, 1, 1]     readout.weight                 [4C, C, 1, 1]
@@ -46,7 +48,7 @@ from_akorn_params().  Feature maps: akorn is NHWC, this module NCHW: akorn's x0 
 [B, 9, 9, C] is passed here as noise.permute(0, 3, 1, 2).
 
 CLI:
-    /usr/bin/python3 bench/torch_sudoku.py --C 64 --batch 100 --steps 16 --iters 3 --warmup 1 --threads 2
+    python3 bench/torch_sudoku.py --C 64 --batch 100 --steps 16 --iters 3 --warmup 1 --threads 2
         times ONE training step (forward + backward + clip_grad_norm_(1.0) + Adam lr 1e-3 step)
     ... --mode infer        times a forward pass under torch.no_grad()
     ... --check             self-checks (gradients to every parameter, unit-norm states,
@@ -105,8 +107,12 @@ class GTAAttention(nn.Module):
         self.C, self.heads, self.hd = C, heads, C // heads
         self.W_qkv = nn.Conv2d(C, 3 * C, 1)
         self.W_o = nn.Conv2d(C, C, 1)
-        # ONE trainable set of 2x2 matrices (the reference's mat_q/mat_k/mat_v/mat_o share it).
-        self.mat = nn.Parameter(gta_init(H, W, self.hd))
+        # Four trainable sets of 2x2 matrices, as the reference's after .cuda() (spec section 3).
+        M = gta_init(H, W, self.hd)
+        self.mat_q = nn.Parameter(M.clone())
+        self.mat_k = nn.Parameter(M.clone())
+        self.mat_v = nn.Parameter(M.clone())
+        self.mat_o = nn.Parameter(M.transpose(-1, -2).contiguous())
 
     @staticmethod
     def gta(t, M):
@@ -120,11 +126,10 @@ class GTAAttention(nn.Module):
         P, nh, hd = H * W, self.heads, self.hd
         qkv = self.W_qkv(x).reshape(B, 3, hd, nh, P)          # channel = chunk*C + d*heads + h
         qkv = qkv.permute(1, 0, 3, 4, 2)                      # [3, B, heads, P, hd]
-        qkv = self.gta(qkv, self.mat)
-        q, k, v = qkv[0], qkv[1], qkv[2]
+        q, k, v = self.gta(qkv[0], self.mat_q), self.gta(qkv[1], self.mat_k), self.gta(qkv[2], self.mat_v)
         a = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(hd)), dim=-1)
         o = torch.matmul(a, v)                                # [B, heads, P, hd]
-        o = self.gta(o, self.mat.transpose(-1, -2))        # M^T
+        o = self.gta(o, self.mat_o)                           # M_o (starts as M^T)
         o = o.permute(0, 3, 1, 2).reshape(B, C, H, W)         # channel d*heads + h
         return self.W_o(o)
 
@@ -236,7 +241,11 @@ _NAME_MAP = [
     ("klayer.connectivity.W_qkv.bias", "klayer.J.b_qkv", False),
     ("klayer.connectivity.W_o.weight", "klayer.J.w_o", True),
     ("klayer.connectivity.W_o.bias", "klayer.J.b_o", False),
-    ("klayer.connectivity.mat", "klayer.J.gta", False),
+    # the four GTA sets are the slices 0..3 of akorn's klayer.J.gta [4, P, hd/2, 2, 2]
+    ("klayer.connectivity.mat_q", "klayer.J.gta", 0),
+    ("klayer.connectivity.mat_k", "klayer.J.gta", 1),
+    ("klayer.connectivity.mat_v", "klayer.J.gta", 2),
+    ("klayer.connectivity.mat_o", "klayer.J.gta", 3),
     ("klayer.omg_param", "klayer.omega", False),
     ("klayer.gamma", "klayer.gamma", False),
     ("readout.invconv.weight", "readout.weight", False),
@@ -257,9 +266,17 @@ def to_akorn_params(model):
     """dict akorn name -> numpy array (float64 copies)."""
     sd = model.state_dict()
     out = {}
-    for tn, an, squeeze in _NAME_MAP:
+    for tn, an, how in _NAME_MAP:
         a = sd[tn].detach().double().cpu().numpy()
-        out[an] = a.reshape(a.shape[:2]) if squeeze else a
+        if how is True:  # 1x1 conv weight: drop the trailing [1, 1]
+            out[an] = a.reshape(a.shape[:2])
+        elif how is False:
+            out[an] = a
+        else:  # slice `how` of a stacked tensor
+            out.setdefault(an, [None] * 4)[how] = a
+    for an, v in out.items():
+        if isinstance(v, list):
+            out[an] = np.stack(v)
     return out
 
 
@@ -267,8 +284,11 @@ def from_akorn_params(model, params):
     """Load a dict akorn name -> array into the module (inverse of to_akorn_params)."""
     sd = model.state_dict()
     with torch.no_grad():
-        for tn, an, _ in _NAME_MAP:
-            sd[tn].copy_(torch.as_tensor(np.asarray(params[an])).reshape(sd[tn].shape))
+        for tn, an, how in _NAME_MAP:
+            a = np.asarray(params[an])
+            if how is not True and how is not False:
+                a = a[how]
+            sd[tn].copy_(torch.as_tensor(a).reshape(sd[tn].shape))
 
 
 # ------------------------------------------------------------------------------------------
@@ -371,8 +391,12 @@ def check(a):
     names = [n for n, _ in model.named_parameters()]
     expect = {tn for tn, _, _ in _NAME_MAP}
     report("parameter names", set(names) == expect, ", ".join(names))
-    M = model.klayer.connectivity.mat
-    report("GTA shape", tuple(M.shape) == (81, C // 16, 2, 2), str(tuple(M.shape)))
+    J = model.klayer.connectivity
+    shapes = [tuple(m.shape) for m in (J.mat_q, J.mat_k, J.mat_v, J.mat_o)]
+    report("GTA shapes and init (M, M, M, M^T), four separate parameters",
+           shapes == [(81, C // 16, 2, 2)] * 4 and bool(torch.equal(J.mat_q, J.mat_k)) and
+           bool(torch.equal(J.mat_o, J.mat_q.transpose(-1, -2))) and
+           len({m.data_ptr() for m in (J.mat_q, J.mat_k, J.mat_v, J.mat_o)}) == 4, str(shapes))
 
     logits, es, xs = model(board, return_states=True)
     loss = model.loss(logits, sol)
@@ -405,7 +429,9 @@ def check(a):
         m64.klayer.omg_param.copy_(torch.tensor([0.3, 0.5], dtype=torch.float64))
         m64.klayer.gamma.fill_(0.7)
         m64.readout.bias.normal_(0, 0.1)
-        m64.klayer.connectivity.mat.add_(0.05 * torch.randn_like(m64.klayer.connectivity.mat))
+        for m in (m64.klayer.connectivity.mat_q, m64.klayer.connectivity.mat_k, m64.klayer.connectivity.mat_v,
+                  m64.klayer.connectivity.mat_o):  # each its own perturbation: a swapped set shows
+            m.add_(0.05 * torch.randn_like(m))
     prm = to_akorn_params(m64)
     ref_names = [nm for nm, _ in akorn_ref.param_list(spec)]
     report("akorn names", set(ref_names) == set(prm), f"{len(ref_names)} params in {os.path.basename(spec_path)}")
