@@ -26,7 +26,19 @@ def main(argv):
     if os.path.exists(dst) and "--overwrite" not in argv:
         print(f"{dst}: exists (pass --overwrite)", file=sys.stderr)
         return 1
-    obj = torch.load(src, map_location="cpu", weights_only=True)
+    if not os.path.isfile(src):
+        print(f"{src}: no such file", file=sys.stderr)
+        return 1
+    folder = os.path.dirname(os.path.abspath(dst))
+    if not os.path.isdir(folder):
+        print(f"{dst}: its folder {folder} does not exist", file=sys.stderr)
+        return 1
+    try:
+        obj = torch.load(src, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 (torch raises many kinds for a bad file)
+        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(f"{src}: not a PyTorch checkpoint that loads with weights_only=True ({why[:200]})", file=sys.stderr)
+        return 1
     meta = {"source": os.path.basename(src)}
     for key in ("model_state_dict", "state_dict"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
@@ -43,9 +55,18 @@ def main(argv):
             continue
         v = v.detach().clone().contiguous()
         out[name] = v.float() if v.is_floating_point() else v
+    if not out:
+        print(f"{src}: has no tensors", file=sys.stderr)
+        return 1
     tmp = dst + ".tmp"
-    save_file(out, tmp, metadata=meta)
-    os.replace(tmp, dst)
+    try:
+        save_file(out, tmp, metadata=meta)
+        os.replace(tmp, dst)  # atomic: dst is the old file or the whole new one
+    except Exception as e:  # noqa: BLE001
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        print(f"{dst}: cannot write ({e})", file=sys.stderr)
+        return 1
     print(f"{src}: {len(out)} tensors -> {dst}")
     return 0
 
