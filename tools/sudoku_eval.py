@@ -113,7 +113,7 @@ def main():
                     g.write(line if line.endswith("\n") else line + "\n")
         d = os.path.join(a.out, f"dump-K{K}")
         _, secs = run([a.model, "dump", "--weights", a.weights, "--data", copies, "--out", d, "--steps", str(T),
-                       "--seed", str(a.seed), "--batch", str(max(K, 100)), "--overwrite", "yes"])
+                       "--seed", str(a.seed), "--batch", str(max(K, 100)), "--overwrite", "yes", "--extra", "no"])
         logits = np.load(os.path.join(d, "logits.npy"), mmap_mode="r").reshape(n, K, 81, 9)
         energy = np.load(os.path.join(d, "energy.npy")).astype(np.float64).reshape(n, K, T + 1)
         for vote, score in (("sum", energy.sum(axis=2)), ("last", energy[:, :, T])):

@@ -433,6 +433,13 @@ xs = read_npy_f32(os.path.join(xd, "xT.npy")) if rc == 0 and os.path.exists(os.p
 norms = [sum(v * v for v in xs[i:i + 4]) ** 0.5 for i in range(0, len(xs), 4)]
 check(len(xs) == 2 * 81 * 128 and all(abs(q - 1) < 1e-5 for q in norms),
       f"dump writes xT.npy [2, 10368]: every oscillator on the unit sphere ({len(xs)} values; {err.strip()[:100]})")
+# --extra no: logits and energy only
+xn = os.path.join(work, "dump-noextra")
+shutil.rmtree(xn, ignore_errors=True)
+rc, out, err = run(vmodel, "dump", "--weights", vw, "--data", ver_csv, "--out", xn, "--limit", "2", "--extra", "no")
+check(rc == 0 and sorted(os.listdir(xn)) == ["energy.npy", "logits.npy"] and
+      open(os.path.join(xn, "logits.npy"), "rb").read() == open(os.path.join(xd, "logits.npy"), "rb").read(),
+      f"dump --extra no writes logits.npy and energy.npy only, the same logits ({err.strip()[:100]})")
 # an earlier xT.npy alone (logits and energy gone) is not overwritten either
 if os.path.isdir(xd):
     for n in ("logits.npy", "energy.npy"):

@@ -363,6 +363,8 @@ int cmd_dump(const Args& a) {
   int batch = static_cast<int>(a.get_int("batch", 256, 1, 100000));
   std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
   const bool overwrite = a.get_yes_no("overwrite", false);
+  // --extra no: logits and energy only (voting over many copies needs no 40 KB of xT a copy)
+  const bool with_extra = a.get_yes_no("extra", true);
   const std::string lpath = out + "/logits.npy", epath = out + "/energy.npy";
   AKORN_CHECK(overwrite || (!path_exists(lpath) && !path_exists(epath)),
               out + ": already has logits.npy or energy.npy (pass --overwrite yes to replace them)");
@@ -376,7 +378,7 @@ int cmd_dump(const Args& a) {
   std::vector<float*> extra_ptr(Spec::num_outputs, nullptr);
   std::string extra_names;
   for (int i = 0; i < Spec::num_outputs; ++i) {
-    if (i == r.io.logits || i == r.io.energy || Spec::outputs[i].per_step) continue;
+    if (i == r.io.logits || i == r.io.energy || Spec::outputs[i].per_step || !with_extra) continue;
     const std::string p = out + "/" + Spec::outputs[i].name + ".npy";
     AKORN_CHECK(overwrite || !path_exists(p), out + ": already has " + Spec::outputs[i].name +
                                                    ".npy (pass --overwrite yes to replace it)");
@@ -525,7 +527,7 @@ int run_on(int argc, char** argv) {
                                                     "device", "tf32", "cuda-graph"}));
     if (cmd == "solve") return cmd_solve<Spec, Be>(argc, argv);
     if (cmd == "dump")
-      return cmd_dump<Spec, Be>(parse_args(argc, argv, {"data", "weights", "out", "steps", "limit", "batch", "seed", "overwrite",
+      return cmd_dump<Spec, Be>(parse_args(argc, argv, {"data", "weights", "out", "steps", "limit", "batch", "seed", "overwrite", "extra",
                                                     "device", "tf32", "cuda-graph"}));
     if (cmd == "import") return cmd_import<Spec>(parse_args(argc, argv, {"from", "out", "map", "prefix", "overwrite"}));
     std::fprintf(stderr, "%s: unknown command '%s' (try '%s help')\n", Spec::name, cmd.c_str(), argv[0]);
@@ -563,8 +565,9 @@ int run(int argc, char** argv, const CudaHooks& cuda = {}) {
                 "  eval --weights W [--data CSV] [--steps T] [--votes K] [--vote sum|last|verify] [--limit N] [--seed S]\n"
                 "  solve --weights W [--steps T] [--votes K] [--vote sum|last|verify] BOARD   (81 digits, 0 or . blank;\n"
                 "        stdin when BOARD is absent); exit 0 when the result is a valid grid that keeps the givens\n"
-                "  dump --weights W --data CSV --out DIR [--steps T] [--seed S] [--limit N] [--overwrite yes]\n"
-                "        logits.npy [N, 81, 9] and energy.npy [N, T+1] (float32)\n"
+                "  dump --weights W --data CSV --out DIR [--steps T] [--seed S] [--limit N] [--overwrite yes] [--extra no]\n"
+                "        logits.npy [N, 81, 9] and energy.npy [N, T+1] (float32), and the model's other\n"
+                "        outputs as NAME.npy [N, elems] unless --extra no\n"
                 "  import --from STATE.safetensors --out W.akw [--map FILE] [--prefix ema_model.|online_model.|none] [--overwrite yes]\n"
                 "        weights from a safetensors state dict through a name map (default: the map\n"
                 "        the spec names, compiled in; docs/IMPORT.md)\n"
