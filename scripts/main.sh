@@ -4,7 +4,7 @@
 # - installs the build dependencies (Debian packages) and builds akornc and the models;
 # - shows what akornc makes of the paper's Sudoku model (ops, shapes, parameters, arena);
 # - uses the trained weights committed as models/sudoku-c128.akw (sudoku-c128, C=128) when
-#   they exist, and solves at once; without them, or with AKORN_TRAIN_EPOCHS=E set, trains
+#   they exist, and solves at once (T=24); without them, or with AKORN_TRAIN_EPOCHS=E set, trains
 #   sudoku-small for E epochs (default 3: a few minutes on 2 CPU cores) to watch it learn;
 # - evaluates on the 1,000 in-distribution test boards and solves one board.
 # Any step that fails stops it with a non-zero exit status (set -e; solve: see below).
@@ -25,6 +25,9 @@ echo "== akornc check models/sudoku.json (the paper's model) =="
 if [ -f models/sudoku-c128.akw ] && [ -z "${AKORN_TRAIN_EPOCHS:-}" ]; then
   MODEL="$BUILD/sudoku-c128"
   WEIGHTS=models/sudoku-c128.akw
+  # T=24 Kuramoto steps, chosen on the validation boards (training/sudoku-c128/README.md):
+  # the trained state cycles with period 2 and T=16, the training T, stops a little early.
+  STEPS=24
   echo "== using the trained weights $WEIGHTS (training/sudoku-c128/README.md says how they were made) =="
 else
   MODEL="$BUILD/sudoku-small"
@@ -34,10 +37,11 @@ else
   "$MODEL" train --out "$RUN" --data data/sudoku/satnet-train.csv --epochs "$EPOCHS" --batch 100 \
     --eval-data data/sudoku/satnet-test.csv --eval-limit 200 --eval-every "$EPOCHS"
   WEIGHTS=$RUN/weights-last.akw   # a short run: the EMA still trails the weights
+  STEPS=16
 fi
 
-echo "== evaluating on data/sudoku/satnet-test.csv (T=16) =="
-"$MODEL" eval --weights "$WEIGHTS" --data data/sudoku/satnet-test.csv
+echo "== evaluating on data/sudoku/satnet-test.csv (T=$STEPS, one noise draw a board) =="
+"$MODEL" eval --weights "$WEIGHTS" --data data/sudoku/satnet-test.csv --steps "$STEPS"
 echo "== solving the first test board =="
 BOARD=$(head -1 data/sudoku/satnet-test.csv | cut -d, -f1)
 echo "$BOARD"
@@ -45,7 +49,7 @@ echo "$BOARD"
 # answer, not a failure: the short run above solves few boards); anything else (an error,
 # a crash) stops the main job.
 rc=0
-"$MODEL" solve --weights "$WEIGHTS" "$BOARD" || rc=$?
+"$MODEL" solve --weights "$WEIGHTS" --steps "$STEPS" "$BOARD" || rc=$?
 if [ "$rc" -eq 3 ]; then
   echo "(not solved: this model does not solve this board)"
 elif [ "$rc" -gt 128 ]; then
