@@ -9,7 +9,7 @@
 namespace akornc {
 
 // The revision of schema/akorn.fbs this compiler reads (its revision notes list them).
-constexpr int kSchemaRevision = 2;
+constexpr int kSchemaRevision = 3;
 
 enum class DType { F32, I32 };
 
@@ -85,6 +85,7 @@ struct Model {
   // (relative to the spec's folder), its text and the text's SHA-256. Empty when none.
   std::string import_map, import_map_path, import_map_text, import_map_hash;
   std::string name, description;
+  std::string task;                  // Model.task: "" (generic commands only) or a task's name
   std::vector<InputDecl> inputs;
   std::vector<Op> ops;
   std::vector<std::string> outputs;
@@ -100,6 +101,8 @@ struct Value {
   std::vector<int> consumers;        // op indices, in order
   bool training_only = false;        // depends on a training-only input (e.g. the loss)
   bool batch_scalar = false;         // one number per batch (the loss), not per sample
+  // Int32 values (model inputs): the tokens every consumer accepts, inclusive (check stage)
+  int64_t token_lo = INT32_MIN, token_hi = INT32_MAX;
   int64_t elems() const {
     int64_t e = 1;
     for (int d : shape) e *= d;

@@ -547,6 +547,7 @@ struct Conv {
     }
 
     if (fm->import_map()) read_import_map(fm->import_map()->str());
+    if (fm->task()) m.task = fm->task()->str();
   }
 
   // Model.import_map names a file relative to the spec's folder; its text is compiled into

@@ -1,12 +1,14 @@
 // Graph-level checks and the driver of per-op shape inference. See check.hpp.
 #include "check.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "ops.hpp"
+#include "tasks/tasks.hpp"
 
 namespace akornc {
 
@@ -58,11 +60,12 @@ void OpCtx::expect_features(size_t i, const char* role) const {
          shape_str(v.shape));
 }
 
-void OpCtx::expect_tokens(size_t i, const char* role) const {
+void OpCtx::expect_tokens(size_t i, const char* role, int64_t lo, int64_t hi) const {
   const Value& v = *in[i];
   if (v.dtype != DType::I32 || v.shape.size() != 2)
     fail("input " + std::to_string(i) + " ('" + v.name + "', " + role + ") must be Int32 tokens [H, W], got " +
          dtype_name(v.dtype) + " " + shape_str(v.shape));
+  tokens.push_back({i, lo, hi, role});
 }
 
 void OpCtx::check_param(const char* param, std::initializer_list<int64_t> dims) const {
@@ -275,6 +278,18 @@ Graph check_model(const Model& m) {
       Value& v = g.values[static_cast<size_t>(value_index[op.inputs[static_cast<size_t>(k)]])];
       if (v.consumers.empty() || v.consumers.back() != static_cast<int>(oi)) v.consumers.push_back(static_cast<int>(oi));
     }
+    // The tokens an input may hold: what every op that reads it accepts (model tables carry
+    // the range, so generic drivers make valid random inputs and check files against it).
+    for (const OpCtx::TokenLimit& t : ctx.tokens) {
+      Value& v = g.values[static_cast<size_t>(value_index[op.inputs[t.input]])];
+      const int64_t lo = std::max(v.token_lo, t.lo), hi = std::min(v.token_hi, t.hi);
+      if (lo > hi)
+        fail_op(m, op, "input '" + v.name + "' (" + t.why + ") takes tokens in [" + std::to_string(t.lo) + ", " +
+                           std::to_string(t.hi) + "], but an earlier op that reads it only [" +
+                           std::to_string(v.token_lo) + ", " + std::to_string(v.token_hi) + "]: no token is valid for both");
+      v.token_lo = lo;
+      v.token_hi = hi;
+    }
 
     for (size_t k = 0; k < op.outputs.size(); ++k) {
       const std::string& name = op.outputs[k];
@@ -345,6 +360,8 @@ Graph check_model(const Model& m) {
       fail(w + ": shape " + shape_str(b.shape) + " needs " + std::to_string(e) + " values, the data has " +
            std::to_string(b.data.size()));
   }
+  // ---- the task the spec names (Model.task): its interface
+  check_task(m, g);
   return g;
 }
 

@@ -5,8 +5,8 @@ namespace akornc::check_detail {
 
 std::vector<OutSpec> infer_embedding(const OpCtx& c) {
   const auto& a = c.op.as<EmbeddingAttrs>();
-  c.expect_tokens(0, "tokens");
   if (a.num_embeddings < 1) c.fail("num_embeddings must be > 0 (got " + std::to_string(a.num_embeddings) + ")");
+  c.expect_tokens(0, "tokens", 0, a.num_embeddings - 1);
   if (a.dim < 1 || a.dim > kMaxDim)
     c.fail("dim must be in [1, " + std::to_string(kMaxDim) + "] (got " + std::to_string(a.dim) + ")");
   c.check_param("weight", {a.num_embeddings, a.dim});

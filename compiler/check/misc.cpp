@@ -64,12 +64,13 @@ std::vector<OutSpec> infer_pool(const OpCtx& c) {
 std::vector<OutSpec> infer_cross_entropy(const OpCtx& c) {
   const auto& a = c.op.as<CrossEntropyLossAttrs>();
   c.expect_features(0, "logits");
-  c.expect_tokens(1, "targets");
+  c.check_range("target_offset", a.target_offset, -kMaxDim, kMaxDim);
+  // class = target + target_offset must be one of the logits' channels
+  c.expect_tokens(1, "targets", -int64_t{a.target_offset}, int64_t{c.in[0]->shape[2]} - 1 - a.target_offset);
   const auto& ls = c.in[0]->shape;
   const auto& ts = c.in[1]->shape;
   if (ls[0] != ts[0] || ls[1] != ts[1])
     c.fail("logits " + shape_str(ls) + " and targets " + shape_str(ts) + " must have the same H, W");
-  c.check_range("target_offset", a.target_offset, -kMaxDim, kMaxDim);
   return {OutSpec{DType::F32, {1}, true}};
 }
 

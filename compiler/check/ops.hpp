@@ -15,9 +15,16 @@ struct OpCtx {
 
   [[noreturn]] void fail(const std::string& what) const { fail_op(m, op, what); }
 
-  // Input i must be a Float32 feature map [H, W, C] / an Int32 token map [H, W].
+  // Input i must be a Float32 feature map [H, W, C] / an Int32 token map [H, W] whose tokens
+  // lie in [lo, hi] (recorded in `tokens`; the driver narrows the value's range with it).
   void expect_features(size_t i, const char* role) const;
-  void expect_tokens(size_t i, const char* role) const;
+  void expect_tokens(size_t i, const char* role, int64_t lo = INT32_MIN, int64_t hi = INT32_MAX) const;
+  struct TokenLimit {
+    size_t input;
+    int64_t lo, hi;
+    std::string why;  // "tokens of the embedding's 10 rows"
+  };
+  mutable std::vector<TokenLimit> tokens;
   // Parameter element count must stay below kMaxElems (dims are saturating int64).
   void check_param(const char* param, std::initializer_list<int64_t> dims) const;
   // Integer attribute range [lo, hi].

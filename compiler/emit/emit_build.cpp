@@ -3,6 +3,7 @@
 // -DAKORN_BLAS=builtin) and the runtime headers: no akornc, no flatc).
 #include "emit.hpp"
 #include "op_common.hpp"
+#include "tasks/tasks.hpp"
 
 namespace akornc {
 
@@ -21,11 +22,22 @@ static std::string cuda_hook(const Program& prog, const std::string& what) {
   return "akorn_gen_" + ident(prog.graph->model->name) + "_cuda_" + what;
 }
 
+// The task's commands (Model.task): its header, and the template arguments that add them.
+static void emit_task_include(Writer& w, const Program& prog) {
+  if (const TaskInfo* t = find_task(*prog.graph->model))
+    w.line(std::string("#include <") + t->header + ">  // task '" + t->name + "': " + t->summary);
+}
+static std::string task_args(const Program& prog) {
+  const TaskInfo* t = find_task(*prog.graph->model);
+  return t ? std::string(", ") + t->commands : std::string();
+}
+
 std::string emit_main_cpp(const Program& prog) {
   Writer w;
   w.line(emit_provenance(prog, "main.cpp"));
   w.line("// The model's command-line program: `" + prog.graph->model->name + " help` lists its commands.");
   w.line("#include <akorn/cli.hpp>");
+  emit_task_include(w, prog);
   w.line();
   w.line("#include \"model.hpp\"");
   w.line();
@@ -43,7 +55,7 @@ std::string emit_main_cpp(const Program& prog) {
   w.line("cuda.devices = " + cuda_hook(prog, "devices") + ";");
   w.line("cuda.run = " + cuda_hook(prog, "run") + ";");
   w.line("#endif");
-  w.line("return akorn::cli::run<" + model_namespace(prog) + "::Spec, kTraining>(argc, argv, cuda);");
+  w.line("return akorn::cli::run<" + model_namespace(prog) + "::Spec, kTraining" + task_args(prog) + ">(argc, argv, cuda);");
   w.close();
   return w.str();
 }
@@ -54,6 +66,7 @@ std::string emit_model_cuda(const Program& prog) {
   w.line("// The model's commands on the GPU: Model<float, akorn::cuda::Backend> (model.hpp) with the");
   w.line("// kernels of akorn/cuda/ops/*.cuh. main.cpp calls in here for --device cuda (or auto with a GPU).");
   w.line("#include <akorn/cli.hpp>");
+  emit_task_include(w, prog);
   w.line("#include <akorn/cuda/backend.cuh>");
   w.line("#include <akorn/cuda/train_step.cuh>");
   w.line("#include <cstring>");
@@ -74,7 +87,8 @@ std::string emit_model_cuda(const Program& prog) {
   w.line("  std::fprintf(stderr, \"%s %s: error: %s\\n\", " + model_namespace(prog) + "::kModelName, argc > 1 ? argv[1] : \"\", e.what());");
   w.line("  return 1;");
   w.line("}");
-  w.line("return akorn::cli::run_on<" + model_namespace(prog) + "::Spec, akorn::cuda::Backend, kTraining>(argc, argv);");
+  w.line("return akorn::cli::run_on<" + model_namespace(prog) + "::Spec, akorn::cuda::Backend, kTraining" + task_args(prog) +
+         ">(argc, argv);");
   w.close();
   return w.str();
 }
@@ -87,13 +101,16 @@ std::string emit_test_cuda(const Program& prog) {
   w.line("//   train  10 training steps GPU against CPU (gradient, Adam moments, parameters and EMA");
   w.line("//          checked element-wise); stop, reload, continue on the GPU gives bit-identical");
   w.line("//          state; CUDA-graph replay equals plain launches");
-  w.line("//   infer  inference at the trained T and at other T, GPU against CPU; the eval / solve /");
-  w.line("//          dump drivers");
+  w.line("//   infer  inference at the trained T and at other T, GPU against CPU; the task's");
+  w.line("//          drivers (its eval / solve / dump), when the spec names a task");
   w.line("#include <akorn/cuda/testing.cuh>");
+  const TaskInfo* task = find_task(*prog.graph->model);
+  if (task) w.line(std::string("#include <") + task->cuda_tests_header + ">  // task '" + task->name + "': its drivers");
   w.line();
   w.line("#include \"model.hpp\"");
   w.line();
-  w.line("int main(int argc, char** argv) { return akorn::cuda::gpu_test_main<" + model_namespace(prog) + "::Spec>(argc, argv); }");
+  w.line("int main(int argc, char** argv) { return akorn::cuda::gpu_test_main<" + model_namespace(prog) + "::Spec" +
+         (task ? std::string(", ") + task->cuda_tests : std::string()) + ">(argc, argv); }");
   return w.str();
 }
 

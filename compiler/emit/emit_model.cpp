@@ -240,8 +240,10 @@ struct Emitter {
     for (const auto& in : m.inputs) {
       int64_t e = 1;
       for (int d : in.shape) e *= d;
+      const Value& v = g.value(in.name);
       w.line("{" + quoted(in.name) + ", " + B(in.dtype == DType::I32) + ", " + S(static_cast<int>(in.shape.size())) +
-             ", {" + dims(in.shape) + "}, " + S(e) + ", " + B(in.training_only) + "},");
+             ", {" + dims(in.shape) + "}, " + S(e) + ", " + B(in.training_only) + ", " + S(v.token_lo) + ", " +
+             S(v.token_hi) + "},");
     }
     w.close("};");
     w.line("// ---- outputs (per sample); per_step outputs hold T+1 values for T steps");
@@ -254,7 +256,8 @@ struct Emitter {
       // the Kuramoto op's second output is its energy trace (T+1 values); its first, xT, is not
       const bool per_step = v.producer >= 0 && m.ops[v.producer].kind == OpKind::Kuramoto &&
                             m.ops[v.producer].outputs.size() > 1 && m.ops[v.producer].outputs[1] == o;
-      w.line("{" + quoted(o) + ", " + S(v.elems()) + ", " + B(per_step) + "},");
+      w.line("{" + quoted(o) + ", " + S(v.elems()) + ", " + B(per_step) + ", " + S(static_cast<int>(v.shape.size())) + ", {" +
+             dims(v.shape) + "}},");
     }
     w.close("};");
     w.line("// Inputs / outputs from pointer arrays in kInputs / kOutputs order (generic drivers).");

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "akorn/sudoku_augment.hpp"
+#include "akorn/tasks/sudoku/augment.hpp"
 
 namespace {
 using namespace akorn::sudoku;

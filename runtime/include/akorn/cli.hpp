@@ -1,10 +1,18 @@
 // The command-line program of every generated model (its main.cpp calls akorn::cli::run).
+// Generic commands, for any model:
 //   MODEL info [--batch N]
-//   MODEL bench-train [--batch N] [--iters K] [--warmup W] [--seed S]
-//   MODEL bench-infer [--batch N] [--steps T] [--iters K] [--warmup W]
-// Errors print one line naming the problem and exit 1; bad usage exits 2.
+//   MODEL init --out W.akw [--seed S]                 the spec's initialisation
+//   MODEL run --weights W --input NAME=FILE.npy ... --out DIR [--steps T]   every output as .npy
+//   MODEL export --weights W --out W.safetensors      the weights with our names
+//   MODEL import --from STATE.safetensors --out W.akw [--map FILE]
+//   MODEL bench-train / bench-ops / bench-infer
+// A task (akorn/tasks/<name>/commands.hpp, chosen by the spec's "task") adds its commands;
+// nothing here knows any task. Errors print one line naming the problem and exit 1; bad
+// usage exits 2.
 #pragma once
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -14,21 +22,23 @@
 #include <string>
 #include <vector>
 
-#include "format.hpp"
-#include "init.hpp"
-#include "model_info.hpp"
-#include "npy.hpp"
-#include "optim.hpp"
-#include "rng.hpp"
-#include "safetensors.hpp"
-#include "sudoku_task.hpp"
-#include "sudoku_train.hpp"
+#include "akorn/backend.hpp"
+#include "akorn/files.hpp"
+#include "akorn/format.hpp"
+#include "akorn/init.hpp"
+#include "akorn/model_info.hpp"
+#include "akorn/npy.hpp"
+#include "akorn/random_inputs.hpp"
+#include "akorn/safetensors.hpp"
+#include "akorn/train_step.hpp"
+#include "akorn/weights.hpp"
 
 namespace akorn::cli {
 
 struct Args {
   std::string command;
   std::map<std::string, std::string> opts;
+  std::map<std::string, std::vector<std::string>> multi;  // repeatable options, in order
   std::string get(const std::string& k, const std::string& def) const {
     auto it = opts.find(k);
     return it == opts.end() ? def : it->second;
@@ -43,6 +53,15 @@ struct Args {
                     it->second + "'");
     return v;
   }
+  double get_double(const std::string& k, double def, double lo, double hi) const {
+    auto it = opts.find(k);
+    if (it == opts.end()) return def;
+    char* end = nullptr;
+    double x = std::strtod(it->second.c_str(), &end);
+    AKORN_CHECK(end && !*end && x >= lo && x <= hi, "--" + k + " needs a number in [" + std::to_string(lo) + ", " +
+                                                        std::to_string(hi) + "], got '" + it->second + "'");
+    return x;
+  }
   // A yes/no flag: anything else is an error, never silently "no".
   bool get_yes_no(const std::string& k, bool def) const {
     auto it = opts.find(k);
@@ -52,48 +71,30 @@ struct Args {
   }
 };
 
-inline Args parse_args(int argc, char** argv, const std::vector<std::string>& known) {
+// Options are `--key value`; a key in `repeatable` may come several times (Args::multi).
+inline Args parse_args(int argc, char** argv, const std::vector<std::string>& known,
+                       const std::vector<std::string>& repeatable = {}) {
   Args a;
   if (argc > 1) a.command = argv[1];
   for (int i = 2; i < argc; ++i) {
     std::string s = argv[i];
     AKORN_CHECK(s.rfind("--", 0) == 0, "unexpected argument '" + s + "'");
     std::string k = s.substr(2);
-    bool ok = false;
+    bool ok = false, rep = false;
     for (auto& n : known) ok = ok || n == k;
-    AKORN_CHECK(ok, "unknown option '" + s + "' for '" + a.command + "'");
+    for (auto& n : repeatable) rep = rep || n == k;
+    AKORN_CHECK(ok || rep, "unknown option '" + s + "' for '" + a.command + "'");
     AKORN_CHECK(i + 1 < argc, "option '" + s + "' needs a value");
-    a.opts[k] = argv[++i];
+    if (rep) a.multi[k].push_back(argv[++i]);
+    else {
+      AKORN_CHECK(!a.opts.count(k), "option '" + s + "' is given twice");
+      a.opts[k] = argv[++i];
+    }
   }
   return a;
 }
 
 using akorn::human_bytes;
-
-// Random inputs within the token ranges the embedding / loss accept (0..9 style tokens).
-template <class Spec>
-struct RandomBatch {
-  std::vector<std::vector<std::int32_t>> tokens;
-  std::vector<std::vector<float>> features;
-  std::vector<const void*> ptrs;
-  RandomBatch(int N, std::uint64_t seed) : tokens(Spec::num_inputs), features(Spec::num_inputs), ptrs(Spec::num_inputs) {
-    Rng rng(seed);
-    for (int i = 0; i < Spec::num_inputs; ++i) {
-      const InputInfo& in = Spec::inputs[i];
-      size_t n = static_cast<size_t>(in.elems * N);
-      if (in.is_int) {
-        tokens[i].resize(n);
-        // 1..9: valid for embeddings of >= 10 tokens and for 9-class targets with offset -1
-        for (auto& t : tokens[i]) t = 1 + static_cast<int>(rng.uniform() * 9) % 9;
-        ptrs[i] = tokens[i].data();
-      } else {
-        features[i].resize(n);
-        for (auto& f : features[i]) f = static_cast<float>(rng.normal());
-        ptrs[i] = features[i].data();
-      }
-    }
-  }
-};
 
 template <class Spec>
 int cmd_info(const Args& a) {
@@ -270,132 +271,181 @@ int cmd_bench_infer(const Args& a) {
 }
 
 
-// ---- the Sudoku task (models with the Sudoku interface, see sudoku_task.hpp)
-
-
-inline double get_double(const Args& a, const std::string& k, double def, double lo, double hi) {
-  std::string v = a.get(k, "");
-  if (v.empty()) return def;
-  char* end = nullptr;
-  double x = std::strtod(v.c_str(), &end);
-  AKORN_CHECK(end && !*end && x >= lo && x <= hi, "--" + k + " needs a number in [" + std::to_string(lo) + ", " +
-                                                      std::to_string(hi) + "], got '" + v + "'");
-  return x;
-}
-
-template <class Spec, class Be>
-int cmd_train(const Args& a) {
-  sudoku::TrainConfig c;
-  c.data = a.get("data", "data/sudoku/satnet-train.csv");
-  c.eval_data = a.get("eval-data", "");
-  c.out = a.get("out", "");
-  AKORN_CHECK(!c.out.empty(), "train needs --out DIR (checkpoint, log and weights go there)");
-  c.epochs = static_cast<int>(a.get_int("epochs", 100, 1, 1000000));
-  c.batch = static_cast<int>(a.get_int("batch", 100, 1, 100000));
-  c.eval_every = static_cast<int>(a.get_int("eval-every", 10, 0, 1000000));
-  c.eval_limit = static_cast<int>(a.get_int("eval-limit", 1000, 1, 100000000));
-  c.lr = get_double(a, "lr", 1e-3, 0.0, 10.0);
-  c.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
-  c.limit = a.get_int("limit", 0, 0, 100000000);
-  c.max_steps = a.get_int("max-steps", 0, 0, 1L << 40);
-  c.ckpt_every = a.get_int("ckpt-every", 0, 0, 1L << 40);
-  c.holdout = a.get_int("holdout", 0, 0, 100000000);
-  c.augment = a.get_yes_no("augment", false);
-  c.resume = a.get_yes_no("resume", false);
-  c.quiet = a.get_yes_no("quiet", false);
-  c.cuda_graph = a.get_yes_no("cuda-graph", true);
-  sudoku::Trainer<Spec, Be> t(c);
-  return t.run();
-}
-
-template <class Spec, class Be>
-int cmd_eval(const Args& a) {
-  std::string data = a.get("data", "data/sudoku/satnet-test.csv");
-  std::string weights = a.get("weights", "");
-  AKORN_CHECK(!weights.empty(), "eval needs --weights FILE");
-  int steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
-  int votes = static_cast<int>(a.get_int("votes", 1, 1, 100000));
-  std::string vote = a.get("vote", "sum");
-  AKORN_CHECK(vote == "sum" || vote == "last" || vote == "verify",
-              "--vote must be sum, last or verify, got '" + vote + "'");
-  int batch = static_cast<int>(a.get_int("batch", 256, 1, 100000));
-  long limit = a.get_int("limit", 0, 0, 100000000);
-  std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
-  sudoku::Boards b = sudoku::load_boards(data, static_cast<size_t>(limit));
-  sudoku::Runner<Spec, Be> r(std::max(batch, votes));
-  r.load(weights);
-  auto t0 = std::chrono::steady_clock::now();
-  sudoku::Prediction pr = vote == "verify" ? r.predict_verified(b.puzzles.data(), b.count, steps, votes, seed)
-                                            : r.predict(b.puzzles.data(), b.count, steps, votes, vote == "last", seed);
-  double secs = seconds_since(t0);
-  sudoku::Accuracy acc = sudoku::score(b, pr);
-  std::printf("%s: %zu boards, T=%d, votes %d (%s): board accuracy %.2f%% (%zu/%zu), cell accuracy %.2f%%, %.1f s "
-              "(%.2f ms a board on %s)\n",
-              data.c_str(), b.count, steps ? steps : Spec::trained_steps, votes, vote.c_str(), acc.board_acc(), acc.solved,
-              acc.boards, acc.cell_acc(), secs, 1e3 * secs / std::max<size_t>(b.count, 1), Be::describe().c_str());
-  if (vote == "verify") {
-    size_t copies = 0, verified = 0;
-    for (size_t i = 0; i < b.count; ++i) {
-      copies += static_cast<size_t>(pr.copies[i]);
-      verified += pr.verified[i] != 0;
-    }
-    std::printf("verify: %zu of %zu boards found a valid grid that keeps the givens, %.2f copies a board on average "
-                "(the rest: lowest summed energy of %d copies)\n",
-                verified, b.count, static_cast<double>(copies) / std::max<size_t>(b.count, 1), votes);
-  }
-  std::printf("by givens:");
-  for (auto& [g, sb] : acc.by_givens) std::printf(" %d:%.1f%%(%zu)", g, 100.0 * sb.first / sb.second, sb.second);
-  std::printf("\n");
+// init: the spec's initialisation (the one training starts from) as a weights file.
+template <class Spec>
+int cmd_init(const Args& a) {
+  const std::string out = a.get("out", "");
+  AKORN_CHECK(!out.empty(), "init needs --out W.akw");
+  const std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
+  AKORN_CHECK(a.get_yes_no("overwrite", false) || !path_exists(out), out + ": exists (pass --overwrite yes to replace it)");
+  std::vector<float> p(static_cast<size_t>(Spec::param_elems));
+  init_params<float>(Spec::params, Spec::num_params, p.data(), seed);
+  save_weights<Spec>(out, p.data(), "initialised with seed " + std::to_string(seed));
+  std::printf("%s: %lld parameters of %s, initialised with seed %llu\n", out.c_str(),
+              static_cast<long long>(Spec::param_elems), Spec::name, static_cast<unsigned long long>(seed));
   return 0;
 }
 
-// dump: logits [N, 81, 9] and per-step energies [N, T+1] of the boards of a CSV, as float32
-// .npy files. Deterministic for a --seed (counter-based noise); a board with every cell
-// given involves no noise at all.
-template <class Spec, class Be>
-int cmd_dump(const Args& a) {
-  std::string data = a.get("data", "");
-  std::string weights = a.get("weights", "");
-  std::string out = a.get("out", "");
-  AKORN_CHECK(!data.empty() && !weights.empty() && !out.empty(), "dump needs --weights FILE --data CSV --out DIR");
-  int steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
-  long limit = a.get_int("limit", 0, 0, 100000000);
-  int batch = static_cast<int>(a.get_int("batch", 256, 1, 100000));
-  std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
-  const bool overwrite = a.get_yes_no("overwrite", false);
-  // --extra no: logits and energy only (voting over many copies needs no 40 KB of xT a copy)
-  const bool with_extra = a.get_yes_no("extra", true);
-  const std::string lpath = out + "/logits.npy", epath = out + "/energy.npy";
-  AKORN_CHECK(overwrite || (!path_exists(lpath) && !path_exists(epath)),
-              out + ": already has logits.npy or energy.npy (pass --overwrite yes to replace them)");
-  sudoku::Boards b = sudoku::load_boards(data, static_cast<size_t>(limit));
-  sudoku::Runner<Spec, Be> r(batch);
-  r.load(weights);
-  const int T = steps > 0 ? steps : Spec::trained_steps;
-  std::vector<float> logits(b.count * sudoku::kCells * 9), energy(b.count * static_cast<size_t>(T + 1));
-  // every other output of the model too (e.g. the final oscillators xT), as NAME.npy [N, elems]
-  std::vector<std::vector<float>> extra(Spec::num_outputs);
-  std::vector<float*> extra_ptr(Spec::num_outputs, nullptr);
-  std::string extra_names;
-  for (int i = 0; i < Spec::num_outputs; ++i) {
-    if (i == r.io.logits || i == r.io.energy || Spec::outputs[i].per_step || !with_extra) continue;
-    const std::string p = out + "/" + Spec::outputs[i].name + ".npy";
-    AKORN_CHECK(overwrite || !path_exists(p), out + ": already has " + Spec::outputs[i].name +
-                                                   ".npy (pass --overwrite yes to replace it)");
-    extra[i].resize(b.count * static_cast<size_t>(Spec::outputs[i].elems));
-    extra_ptr[i] = extra[i].data();
-    extra_names += ", " + p;
+// export: the weights as safetensors with our names ("<op>.<param>", docs/OPS.md layouts),
+// for NumPy / PyTorch or another implementation.
+template <class Spec>
+int cmd_export(const Args& a) {
+  const std::string weights = a.get("weights", ""), out = a.get("out", "");
+  AKORN_CHECK(!weights.empty() && !out.empty(), "export needs --weights W.akw --out W.safetensors");
+  AKORN_CHECK(a.get_yes_no("overwrite", false) || !path_exists(out), out + ": exists (pass --overwrite yes to replace it)");
+  const std::vector<float> p = load_weights<Spec>(weights);
+  std::vector<SafeTensorOut> ts;
+  for (int i = 0; i < Spec::num_params; ++i) {
+    const ParamInfo& pi = Spec::params[i];
+    ts.push_back({pi.name, std::vector<std::int64_t>(pi.shape, pi.shape + pi.rank), p.data() + pi.offset});
   }
-  r.run_raw(b.puzzles.data(), b.count, T, seed, logits.data(), r.io.energy >= 0 ? energy.data() : nullptr,
-            extra_ptr.data());
+  write_safetensors(out, ts, {{"model", Spec::name}, {"spec_sha256", Spec::spec_hash}, {"from", weights}});
+  std::printf("%s: %d tensors of %s (%lld values) -> %s\n", weights.c_str(), Spec::num_params, Spec::name,
+              static_cast<long long>(Spec::param_elems), out.c_str());
+  return 0;
+}
+
+// One model input read from a .npy file for `run`: [N, per-sample shape], int32 tokens
+// (from int32 or int64 files) within the range the model's ops accept, or float32 features
+// (from float32 or float64 files).
+struct InputFile {
+  std::string path;
+  std::int64_t n = 0;
+  std::vector<std::int32_t> tokens;
+  std::vector<float> features;
+};
+
+inline InputFile read_input_npy(const InputInfo& in, const std::string& path) {
+  NpyArray arr = load_npy(path);
+  InputFile f;
+  f.path = path;
+  std::vector<std::int64_t> want(in.shape, in.shape + in.rank);
+  const std::string per = shape_str(want);
+  AKORN_CHECK(arr.shape.size() == want.size() + 1 && std::equal(want.begin(), want.end(), arr.shape.begin() + 1) &&
+                  arr.shape[0] >= 1,
+              path + ": input '" + in.name + "' must have shape [N, " + per.substr(1) + " (N >= 1 samples), got " +
+                  arr.shape_str());
+  f.n = arr.shape[0];
+  if (in.is_int) {
+    AKORN_CHECK(arr.dtype == "<i4" || arr.dtype == "<i8",
+                path + ": input '" + in.name + "' holds int32 tokens: the file must be int32 or int64, got '" + arr.dtype + "'");
+    const std::vector<std::int64_t> v = arr.as<std::int64_t>();
+    for (size_t i = 0; i < v.size(); ++i)
+      AKORN_CHECK(v[i] >= in.token_lo && v[i] <= in.token_hi,
+                  path + ": input '" + in.name + "': token " + std::to_string(v[i]) + " at sample " +
+                      std::to_string(i / static_cast<size_t>(in.elems)) + ", element " +
+                      std::to_string(i % static_cast<size_t>(in.elems)) + " is outside [" + std::to_string(in.token_lo) +
+                      ", " + std::to_string(in.token_hi) + "], the tokens the model's ops accept");
+    f.tokens.assign(v.begin(), v.end());
+  } else {
+    AKORN_CHECK(arr.dtype == "<f4" || arr.dtype == "<f8",
+                path + ": input '" + in.name + "' holds features: the file must be float32 or float64, got '" + arr.dtype + "'");
+    f.features = arr.as<float>();
+    for (size_t i = 0; i < f.features.size(); ++i)
+      AKORN_CHECK(std::isfinite(f.features[i]), path + ": input '" + in.name + "': value " + std::to_string(f.features[i]) +
+                                                    " at flat index " + std::to_string(i) + " is not finite");
+  }
+  return f;
+}
+
+// run: any model on inputs from .npy files; every output to DIR/NAME.npy, [N, shape]
+// (an energy trace: [N, T+1]). Sample i draws the noise of sample index sample0 + i for
+// --seed (docs/OPS.md, "Deterministic noise"), so results do not depend on --batch.
+template <class Spec, class Be>
+int cmd_run(const Args& a) {
+  const std::string weights = a.get("weights", ""), out = a.get("out", "");
+  AKORN_CHECK(!weights.empty() && !out.empty(), "run needs --weights W.akw --input NAME=FILE.npy ... --out DIR");
+  const int steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
+  const int max_batch = static_cast<int>(a.get_int("batch", 256, 1, 100000));
+  const std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
+  const std::uint64_t sample0 = static_cast<std::uint64_t>(a.get_int("sample0", 0, 0, 1L << 40));
+  const bool overwrite = a.get_yes_no("overwrite", false);
+  const int T = steps > 0 ? steps : Spec::trained_steps;
+  // --input NAME=FILE, one for every input that inference reads
+  std::vector<std::string> files(Spec::num_inputs);
+  std::string names;
+  for (int i = 0; i < Spec::num_inputs; ++i)
+    if (!Spec::inputs[i].training_only) names += std::string(names.empty() ? "" : ", ") + Spec::inputs[i].name;
+  auto it = a.multi.find("input");
+  for (const std::string& s : it == a.multi.end() ? std::vector<std::string>{} : it->second) {
+    const size_t eq = s.find('=');
+    AKORN_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < s.size(), "--input takes NAME=FILE.npy, got '" + s + "'");
+    const std::string name = s.substr(0, eq);
+    int idx = -1;
+    for (int i = 0; i < Spec::num_inputs; ++i)
+      if (name == Spec::inputs[i].name) idx = i;
+    AKORN_CHECK(idx >= 0, "--input " + s + ": " + Spec::name + " has no input '" + name + "' (its inputs: " + names + ")");
+    AKORN_CHECK(!Spec::inputs[idx].training_only,
+                "--input " + s + ": '" + name + "' is a training-only input; inference does not read it");
+    AKORN_CHECK(files[idx].empty(), "--input " + s + ": input '" + name + "' is given twice");
+    files[idx] = s.substr(eq + 1);
+  }
+  for (int i = 0; i < Spec::num_inputs; ++i)
+    AKORN_CHECK(Spec::inputs[i].training_only || !files[i].empty(),
+                std::string("run needs --input ") + Spec::inputs[i].name + "=FILE.npy (the inputs of " + Spec::name + ": " +
+                    names + ")");
+  std::vector<std::string> out_paths(Spec::num_outputs);
+  for (int o = 0; o < Spec::num_outputs; ++o) {
+    out_paths[o] = out + "/" + Spec::outputs[o].name + ".npy";
+    AKORN_CHECK(overwrite || !path_exists(out_paths[o]), out_paths[o] + ": exists (pass --overwrite yes to replace it)");
+  }
+  std::vector<InputFile> in(Spec::num_inputs);
+  std::int64_t n = -1;
+  for (int i = 0; i < Spec::num_inputs; ++i) {
+    if (files[i].empty()) continue;
+    in[i] = read_input_npy(Spec::inputs[i], files[i]);
+    AKORN_CHECK(n < 0 || in[i].n == n, files[i] + ": has " + std::to_string(in[i].n) + " samples, the other inputs " +
+                                            std::to_string(n));
+    n = in[i].n;
+  }
+  AKORN_CHECK(n > 0, std::string(Spec::name) + " has no input that inference reads: nothing to run on");
+  const std::vector<float> host_params = load_weights<Spec>(weights);
+  using M = typename Spec::template ModelT<float, Be>;
+  typename Be::template Array<float> params, arena;
+  params.resize(Spec::param_elems);
+  Be::upload(params.data(), host_params.data(), Spec::param_elems);
+  const int B = static_cast<int>(std::min<std::int64_t>(max_batch, n));
+  arena.resize(Spec::infer_arena_elems * B);
+  M model(params.data(), nullptr, arena.data(), B);
+  std::vector<index_t> out_elems(Spec::num_outputs);
+  std::vector<typename Be::template Array<float>> out_dev(Spec::num_outputs);
+  std::vector<std::vector<float>> out_host(Spec::num_outputs);
+  for (int o = 0; o < Spec::num_outputs; ++o) {
+    out_elems[o] = Spec::outputs[o].per_step ? T + 1 : Spec::outputs[o].elems;
+    out_dev[o].resize(out_elems[o] * B);
+    out_host[o].resize(static_cast<size_t>(out_elems[o] * n));
+  }
+  std::vector<typename Be::template Array<unsigned char>> in_dev(Spec::num_inputs);
+  for (int i = 0; i < Spec::num_inputs; ++i) in_dev[i].resize(Spec::inputs[i].elems * B * 4);
+  for (std::int64_t b0 = 0; b0 < n; b0 += B) {
+    const int N = static_cast<int>(std::min<std::int64_t>(B, n - b0));
+    std::vector<const void*> iptr(Spec::num_inputs, nullptr);
+    for (int i = 0; i < Spec::num_inputs; ++i) {
+      if (files[i].empty()) continue;
+      const index_t e = Spec::inputs[i].elems;
+      const void* src = Spec::inputs[i].is_int ? static_cast<const void*>(in[i].tokens.data() + b0 * e)
+                                               : static_cast<const void*>(in[i].features.data() + b0 * e);
+      Be::upload(in_dev[i].data(), static_cast<const unsigned char*>(src), e * N * 4);
+      iptr[i] = in_dev[i].data();
+    }
+    std::vector<float*> optr(Spec::num_outputs);
+    for (int o = 0; o < Spec::num_outputs; ++o) optr[o] = out_dev[o].data();
+    model.infer(N, Spec::template inputs_from<float>(iptr.data()), Spec::template outputs_from<float>(optr.data()), seed,
+                sample0 + static_cast<std::uint64_t>(b0), T);
+    for (int o = 0; o < Spec::num_outputs; ++o)
+      Be::download(out_host[o].data() + b0 * out_elems[o], out_dev[o].data(), out_elems[o] * N);
+  }
   make_dirs(out);
-  const auto n = static_cast<std::int64_t>(b.count);
-  save_npy(lpath, logits.data(), {n, sudoku::kCells, 9});
-  if (r.io.energy >= 0) save_npy(epath, energy.data(), {n, T + 1});
-  for (int i = 0; i < Spec::num_outputs; ++i)
-    if (extra_ptr[i]) save_npy(out + "/" + Spec::outputs[i].name + ".npy", extra[i].data(), {n, Spec::outputs[i].elems});
-  std::printf("%s: %lld boards, T=%d -> %s [%lld, 81, 9]%s%s\n", data.c_str(), static_cast<long long>(n), T, lpath.c_str(),
-              static_cast<long long>(n), r.io.energy >= 0 ? (", " + epath).c_str() : "", extra_names.c_str());
+  std::string written;
+  for (int o = 0; o < Spec::num_outputs; ++o) {
+    std::vector<std::int64_t> shape = {n};
+    if (Spec::outputs[o].per_step) shape.push_back(T + 1);
+    else shape.insert(shape.end(), Spec::outputs[o].shape, Spec::outputs[o].shape + Spec::outputs[o].rank);
+    save_npy(out_paths[o], out_host[o].data(), shape);
+    written += std::string(written.empty() ? "" : ", ") + out_paths[o] + " " + shape_str(shape);
+  }
+  std::printf("%s: %lld samples, T=%d, seed %llu, first sample %llu -> %s\n", Spec::name, static_cast<long long>(n), T,
+              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(sample0), written.c_str());
   return 0;
 }
 
@@ -425,7 +475,7 @@ int cmd_import(const Args& a) {
   const std::string prefix = unwrap_state_dict(st, a.get("prefix", ""), dropped);
   std::vector<float> params(static_cast<size_t>(Spec::param_elems), 0.0f);
   ImportReport rep = import_safetensors(st, lines, map, Spec::params, Spec::num_params, Spec::name, params.data());
-  sudoku::save_weights<Spec>(out, params.data(), "imported from " + from + (prefix.empty() ? "" : " (" + prefix + ")") +
+  save_weights<Spec>(out, params.data(), "imported from " + from + (prefix.empty() ? "" : " (" + prefix + ")") +
                                                      " with " + map);
   std::printf("%s: %d parameters of %s from %zu tensors%s (%d used, %d of them tied copies that agree; %d ignored) -> %s\n",
               from.c_str(), rep.params, Spec::name, n_file,
@@ -434,57 +484,6 @@ int cmd_import(const Args& a) {
   return 0;
 }
 
-template <class Spec, class Be>
-int cmd_solve(int argc, char** argv) {
-  // solve [--weights W] [--steps T] [--votes K] [--vote sum|last|verify] [--seed S] [--device D] [BOARD]
-  std::string board_text;
-  std::vector<char*> rest = {argv[0], argv[1]};
-  for (int i = 2; i < argc; ++i) {
-    std::string s = argv[i];
-    if (s.rfind("--", 0) == 0 && i + 1 < argc) {
-      rest.push_back(argv[i]);
-      rest.push_back(argv[++i]);
-    } else {
-      AKORN_CHECK(board_text.empty(), "solve takes one board");
-      board_text = s;
-    }
-  }
-  Args a = parse_args(static_cast<int>(rest.size()), rest.data(), {"weights", "steps", "votes", "vote", "seed", "device", "tf32"});
-  if (board_text.empty()) {
-    std::string line;
-    while (std::getline(std::cin, line)) board_text += line;
-  }
-  std::int32_t puzzle[sudoku::kCells];
-  std::string err = sudoku::parse_cells(board_text, true, puzzle);
-  AKORN_CHECK(err.empty(), "board: " + err);
-  std::string weights = a.get("weights", "");
-  AKORN_CHECK(!weights.empty(), "solve needs --weights FILE");
-  int steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
-  int votes = static_cast<int>(a.get_int("votes", 1, 1, 100000));
-  std::string vote = a.get("vote", "sum");
-  AKORN_CHECK(vote == "sum" || vote == "last" || vote == "verify",
-              "--vote must be sum, last or verify, got '" + vote + "'");
-  std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
-  sudoku::Runner<Spec, Be> r(votes);
-  r.load(weights);
-  sudoku::Prediction pr = vote == "verify" ? r.predict_verified(puzzle, 1, steps, votes, seed)
-                                            : r.predict(puzzle, 1, steps, votes, vote == "last", seed);
-  const std::int32_t* g = pr.digits.data();
-  std::printf("%s", sudoku::format_grid(g).c_str());
-  bool valid = sudoku::valid_grid(g), agrees = sudoku::agrees(puzzle, g);
-  if (vote == "verify")
-    std::printf("energy %.4f (sum over T=%d; copy %d of at most %d, %s)\n", pr.energy[0], steps ? steps : Spec::trained_steps,
-                pr.copies[0], votes, pr.verified[0] ? "the first that checks" : "none checked: lowest energy");
-  else
-    std::printf("energy %.4f (%s over T=%d, best of %d)\n", pr.energy[0], vote.c_str(), steps ? steps : Spec::trained_steps,
-                votes);
-  std::printf("valid sudoku: %s\nagrees with the %d givens: %s\n", valid ? "yes" : "no", sudoku::givens(puzzle),
-              agrees ? "yes" : "no");
-  std::string digits;
-  for (int i = 0; i < sudoku::kCells; ++i) digits += static_cast<char>('0' + g[i]);
-  std::printf("%s\n", digits.c_str());
-  return valid && agrees ? 0 : 3;
-}
 
 // Entry points of a model's CUDA build (its model_cuda.cu); null in a CPU-only build.
 struct CudaHooks {
@@ -492,10 +491,11 @@ struct CudaHooks {
   int (*run)(int argc, char** argv) = nullptr;  // run_on<Spec, akorn::cuda::Backend>
 };
 
-// The commands on one backend (argv already checked by run()). kTraining = false: the
-// inference-only program (`<model>-infer`): the training commands are not compiled in, so
-// neither are the backward kernels, the optimisers or the trainer.
-template <class Spec, class Be, bool kTraining = true>
+// The commands on one backend (argv already checked by run()): the generic ones, then each
+// task's. kTraining = false: the inference-only program (`<model>-infer`): the training
+// commands are not compiled in, so neither are the backward kernels, the optimisers or the
+// trainer.
+template <class Spec, class Be, bool kTraining, class... Tasks>
 int run_on(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "help";
   try {
@@ -505,16 +505,13 @@ int run_on(int argc, char** argv) {
         AKORN_CHECK(v == "yes" || v == "no", "--tf32 takes yes or no, got '" + v + "'");
       }
     if (cmd == "info") return cmd_info<Spec>(parse_args(argc, argv, {"batch"}));
+    const bool task_trains = (false || ... || Tasks::trains(cmd));
     if constexpr (kTraining) {
       if (cmd == "bench-train")
         return cmd_bench_train<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "warmup", "seed", "device", "tf32", "cuda-graph"}));
       if (cmd == "bench-ops") return cmd_bench_ops<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "device", "tf32", "cuda-graph"}));
-      if (cmd == "train")
-        return cmd_train<Spec, Be>(parse_args(argc, argv, {"data", "eval-data", "out", "epochs", "batch", "lr", "seed", "limit",
-                                                       "max-steps", "ckpt-every", "eval-every", "eval-limit", "holdout", "augment", "resume",
-                                                       "quiet", "device", "tf32", "cuda-graph"}));
     } else {
-      if (cmd == "bench-train" || cmd == "bench-ops" || cmd == "train") {
+      if (cmd == "bench-train" || cmd == "bench-ops" || task_trains) {
         std::fprintf(stderr, "%s %s: error: this is the inference-only program (%s-infer); '%s' is in the full program %s\n",
                      Spec::name, cmd.c_str(), Spec::name, cmd.c_str(), Spec::name);
         return 2;
@@ -522,14 +519,16 @@ int run_on(int argc, char** argv) {
     }
     if (cmd == "bench-infer")
       return cmd_bench_infer<Spec, Be>(parse_args(argc, argv, {"batch", "steps", "iters", "warmup", "device", "tf32", "cuda-graph"}));
-    if (cmd == "eval")
-      return cmd_eval<Spec, Be>(parse_args(argc, argv, {"data", "weights", "steps", "votes", "vote", "batch", "limit", "seed",
-                                                    "device", "tf32", "cuda-graph"}));
-    if (cmd == "solve") return cmd_solve<Spec, Be>(argc, argv);
-    if (cmd == "dump")
-      return cmd_dump<Spec, Be>(parse_args(argc, argv, {"data", "weights", "out", "steps", "limit", "batch", "seed", "overwrite", "extra",
-                                                    "device", "tf32", "cuda-graph"}));
+    if (cmd == "init") return cmd_init<Spec>(parse_args(argc, argv, {"out", "seed", "overwrite"}));
+    if (cmd == "run")
+      return cmd_run<Spec, Be>(
+          parse_args(argc, argv, {"weights", "out", "steps", "batch", "seed", "sample0", "overwrite", "device", "tf32", "cuda-graph"},
+                     {"input"}));
+    if (cmd == "export") return cmd_export<Spec>(parse_args(argc, argv, {"weights", "out", "overwrite"}));
     if (cmd == "import") return cmd_import<Spec>(parse_args(argc, argv, {"from", "out", "map", "prefix", "overwrite"}));
+    int rc = -1;
+    ((rc < 0 && Tasks::has(cmd) ? (rc = Tasks::template run<Spec, Be, kTraining>(cmd, argc, argv)) : 0), ...);
+    if (rc >= 0) return rc;
     std::fprintf(stderr, "%s: unknown command '%s' (try '%s help')\n", Spec::name, cmd.c_str(), argv[0]);
     return 2;
   } catch (const std::exception& e) {
@@ -545,40 +544,36 @@ inline std::string device_arg(int argc, char** argv) {
   return "auto";
 }
 
-template <class Spec, bool kTraining = true>
+template <class Spec, bool kTraining = true, class... Tasks>
 int run(int argc, char** argv, const CudaHooks& cuda = {}) {
   const std::string cmd = argc > 1 ? argv[1] : "help";
   if (cmd == "help" || cmd == "--help" || cmd == "-h") {
     std::printf("%s%s: AKOrN model compiled by akornc (spec sha256 %s)\n"
-                "commands:\n"
+                "commands of every model:\n"
                 "  info [--batch N]                     parameters and arena sizes\n"
+                "  init --out W.akw [--seed S]          the spec's initialisation (where training starts)\n"
+                "  run --weights W --input NAME=FILE.npy [--input ...] --out DIR [--steps T] [--seed S] [--sample0 K]\n"
+                "      [--batch B] [--overwrite yes]\n"
+                "                                       the model on inputs [N, ...] (int32/int64 tokens, float32/64\n"
+                "                                       features); every output to DIR/NAME.npy (float32)\n"
+                "  export --weights W --out W.safetensors  the weights with akorn's names (docs/OPS.md)\n"
+                "  import --from STATE.safetensors --out W.akw [--map FILE] [--prefix ema_model.|online_model.|none] [--overwrite yes]\n"
+                "        weights from a safetensors state dict through a name map (default: the map\n"
+                "        the spec names, compiled in; docs/IMPORT.md)\n"
                 "  bench-train [--batch N] [--iters K] [--warmup W] [--seed S]\n"
                 "                                       time training steps (forward, backward, clip, Adam)\n"
                 "  bench-ops [--batch N] [--iters K]     time of each op's forward and backward in training\n"
                 "  bench-infer [--batch N] [--steps T] [--iters K] [--warmup W]\n"
-                "                                       time inference at T Kuramoto steps\n"
-                "Sudoku models (input 'board', output 'logits'):\n"
-                "  train --out DIR [--data CSV] [--eval-data CSV] [--epochs E] [--batch B] [--lr LR] [--seed S]\n"
-                "        [--limit N] [--max-steps K] [--ckpt-every K] [--eval-every E] [--resume yes]\n"
-                "        [--augment yes] (a random Sudoku symmetry per training board; not in the reference)\n"
-                "        [--holdout N] (validate on the last N boards of --data and train on the rest)\n"
-                "  eval --weights W [--data CSV] [--steps T] [--votes K] [--vote sum|last|verify] [--limit N] [--seed S]\n"
-                "  solve --weights W [--steps T] [--votes K] [--vote sum|last|verify] BOARD   (81 digits, 0 or . blank;\n"
-                "        stdin when BOARD is absent); exit 0 when the result is a valid grid that keeps the givens\n"
-                "  dump --weights W --data CSV --out DIR [--steps T] [--seed S] [--limit N] [--overwrite yes] [--extra no]\n"
-                "        logits.npy [N, 81, 9] and energy.npy [N, T+1] (float32), and the model's other\n"
-                "        outputs as NAME.npy [N, elems] unless --extra no\n"
-                "  import --from STATE.safetensors --out W.akw [--map FILE] [--prefix ema_model.|online_model.|none] [--overwrite yes]\n"
-                "        weights from a safetensors state dict through a name map (default: the map\n"
-                "        the spec names, compiled in; docs/IMPORT.md)\n"
-                "every command that runs the model takes --device auto|cpu|cuda (auto: the GPU when there is\n"
-                "one and this program was built with the CUDA backend); on cuda also --tf32 yes (TF32 tensor\n"
-                "cores for the GEMMs; strict FP32 by default) and, for train / bench-train, --cuda-graph no\n",
+                "                                       time inference at T Kuramoto steps\n",
                 Spec::name, kTraining ? "" : " (inference-only program: no train, bench-train, bench-ops)", Spec::spec_hash);
+    (std::printf("%s", Tasks::help()), ...);
+    std::printf("every command that runs the model takes --device auto|cpu|cuda (auto: the GPU when there is\n"
+                "one and this program was built with the CUDA backend); on cuda also --tf32 yes (TF32 tensor\n"
+                "cores for the GEMMs; strict FP32 by default) and, for train / bench-train, --cuda-graph no\n");
     return 0;
   }
-  static const char* const kModelCommands[] = {"bench-train", "bench-ops", "bench-infer", "train", "eval", "solve", "dump"};
-  bool runs_model = false;
+  static const char* const kModelCommands[] = {"bench-train", "bench-ops", "bench-infer", "run"};
+  bool runs_model = (false || ... || Tasks::runs_model(cmd));
   for (const char* c : kModelCommands) runs_model = runs_model || cmd == c;
   if (runs_model) {
     const std::string dev = device_arg(argc, argv);
@@ -594,7 +589,7 @@ int run(int argc, char** argv, const CudaHooks& cuda = {}) {
     }
     if (dev == "cuda" || (dev == "auto" && cuda.run && cuda.devices() > 0)) return cuda.run(argc, argv);
   }
-  return run_on<Spec, CpuBackend, kTraining>(argc, argv);
+  return run_on<Spec, CpuBackend, kTraining, Tasks...>(argc, argv);
 }
 
 }  // namespace akorn::cli

@@ -2,6 +2,7 @@
 // outputs, parameters and memory plans, as plain data the generic drivers read.
 #pragma once
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "common.hpp"
@@ -17,12 +18,17 @@ struct InputInfo {
   int shape[3];         // per sample
   index_t elems;        // per sample
   bool training_only;
+  // int32 inputs: the tokens every op that reads them accepts, inclusive (e.g. [0, 9] for
+  // an embedding of 10 rows); the full int32 range for features and unconstrained tokens
+  std::int64_t token_lo, token_hi;
 };
 
 struct OutputInfo {
   const char* name;
   index_t elems;        // per sample (for per_step outputs: at the trained T)
   bool per_step;        // an energy trace: steps+1 values per sample
+  int rank;
+  int shape[3];         // per sample ([T+1] at the trained T for per_step outputs)
 };
 
 struct ParamInfo {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "files.hpp"
 #include "model_info.hpp"
 
 namespace akorn {
@@ -459,6 +460,65 @@ inline SafeTensorsFile read_safetensors(const std::string& path) {
   if (sz > 0) in.read(reinterpret_cast<char*>(all.data()), sz);
   AKORN_CHECK(in.good() || sz == 0, path + ": read failed");
   return parse_safetensors(path, std::move(all));
+}
+
+// ---- writing (MODEL export): float32 tensors in order, a JSON header padded with spaces to
+// a multiple of 8 bytes (what the safetensors library writes), __metadata__ strings first.
+struct SafeTensorOut {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  const float* data;
+};
+
+inline std::string json_string(const std::string& s) {
+  std::string r = "\"";
+  for (unsigned char ch : s) {
+    if (ch == '"' || ch == '\\') r += '\\', r += static_cast<char>(ch);
+    else if (ch < 0x20) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\u%04x", ch);
+      r += b;
+    } else r += static_cast<char>(ch);
+  }
+  return r + "\"";
+}
+
+inline void write_safetensors(const std::string& path, const std::vector<SafeTensorOut>& tensors,
+                              const std::vector<std::pair<std::string, std::string>>& metadata) {
+  std::string h = "{";
+  if (!metadata.empty()) {
+    h += "\"__metadata__\":{";
+    for (size_t i = 0; i < metadata.size(); ++i)
+      h += (i ? "," : "") + json_string(metadata[i].first) + ":" + json_string(metadata[i].second);
+    h += "}";
+  }
+  std::uint64_t offset = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    std::int64_t n = 1;
+    std::string shape;
+    for (size_t d = 0; d < tensors[i].shape.size(); ++d) {
+      n *= tensors[i].shape[d];
+      shape += (d ? "," : "") + std::to_string(tensors[i].shape[d]);
+    }
+    const std::uint64_t bytes = static_cast<std::uint64_t>(n) * 4;
+    h += std::string(i || !metadata.empty() ? "," : "") + json_string(tensors[i].name) + ":{\"dtype\":\"F32\",\"shape\":[" +
+         shape + "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}";
+    offset += bytes;
+  }
+  h += "}";
+  while ((8 + h.size()) % 8) h += ' ';
+  std::vector<unsigned char> out(8 + h.size() + offset);
+  const std::uint64_t hl = h.size();
+  for (int b = 0; b < 8; ++b) out[static_cast<size_t>(b)] = static_cast<unsigned char>(hl >> (8 * b));
+  std::memcpy(out.data() + 8, h.data(), h.size());
+  size_t pos = 8 + h.size();
+  for (const SafeTensorOut& t : tensors) {  // little-endian hosts (x86-64, aarch64)
+    std::int64_t n = 1;
+    for (auto d : t.shape) n *= d;
+    std::memcpy(out.data() + pos, t.data, static_cast<size_t>(n) * 4);
+    pos += static_cast<size_t>(n) * 4;
+  }
+  write_file_atomic(path, out.data(), out.size());
 }
 
 // ---------------------------------------------------------------------------------------

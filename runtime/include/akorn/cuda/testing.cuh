@@ -14,8 +14,8 @@
 //               to 10 uninterrupted steps; CUDA-graph replay bit-identical to plain launches.
 //   train-short 2 steps (for compute-sanitizer runs).
 //   infer       inference (Model::infer) on the GPU in float against the CPU in double at the
-//               trained T and at other T (the `steps` override), every output; for Sudoku
-//               models also the eval / solve / dump drivers (sudoku::Runner) on both backends.
+//               trained T and at other T (the `steps` override), every output; then the
+//               task's own driver tests (TaskTests, e.g. akorn/tasks/sudoku/cuda_testing.cuh).
 //   sanitize TOOL SANITIZER  runs this program's `ops`, `infer` and `train-short` under
 //               compute-sanitizer --tool TOOL (memcheck, racecheck), failing on any report.
 // --tf32 yes: TF32 GEMMs, with a looser tolerance. Exit 77 (CTest: skipped) without a GPU.
@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "akorn/backend.hpp"
-#include "akorn/cli.hpp"
+#include "akorn/random_inputs.hpp"
 #include "akorn/cuda/backend.cuh"
 #include "akorn/cuda/train_step.cuh"
 #include "akorn/init.hpp"
@@ -94,7 +94,7 @@ int test_ops(double tol) {
   MG mg(pg.data(), gg.data(), ag.data(), N);
 
   // inputs: ints shared, features float -> double for the CPU
-  cli::RandomBatch<Spec> batch(N, 3);
+  RandomBatch<Spec> batch(N, 3);
   std::vector<std::vector<double>> in_d(Spec::num_inputs);
   std::vector<const void*> ip_c(Spec::num_inputs), ip_g(Spec::num_inputs);
   std::vector<DeviceArray<unsigned char>> in_g;
@@ -277,7 +277,7 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
   const index_t PE = Spec::param_elems;
   std::vector<float> p0(static_cast<size_t>(PE));
   init_params<float>(Spec::params, Spec::num_params, p0.data(), 11);
-  std::vector<cli::RandomBatch<Spec>> batches;
+  std::vector<RandomBatch<Spec>> batches;
   for (int s = 0; s < nsteps_total; ++s) batches.emplace_back(B, 1000 + s);
   auto seed_of = [](int s) { return splitmix64(77 + std::uint64_t(s)); };
 
@@ -511,129 +511,13 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
   return failures ? 1 : 0;
 }
 
-// The eval / solve / dump drivers (sudoku::Runner, templates on the backend) on the GPU and
-// on the CPU, both float, on the same weights: `dump` = run_raw (logits and energies), `eval`
-// and `solve` = predict with K votes (each board run K times with different noise, the copy
-// of lowest energy score kept, sum or last). Each backend's predict must equal what its own
-// run_raw outputs imply (same batches, so bit for bit); run_raw must agree across backends
-// within tol of each output's scale; the kept digits may differ only where the CPU's logits
-// or vote scores are tied within that tolerance; and the K copies must differ (else voting
-// would compare nothing).
-template <class Spec>
-int test_runner(const std::vector<float>& params, double tol) {
-  using namespace testing_detail;
-  constexpr int kBoards = 2, K = 3, C = sudoku::kCells;
-  const std::uint64_t seed = 31;
-  std::vector<std::int32_t> boards(kBoards * C), rep(kBoards * K * C);
-  Rng rng(2024);
-  for (auto& b : boards) b = rng.uniform() < 0.5 ? 0 : 1 + int(rng.uniform() * 9) % 9;  // half blank: noise acts
-  for (int b = 0; b < kBoards; ++b)
-    for (int k = 0; k < K; ++k) std::copy(&boards[b * C], &boards[(b + 1) * C], &rep[(b * K + k) * C]);
-  // batches of K rows: predict runs one board per batch (so its sample numbering across
-  // batches is exercised), run_raw the same rows in the same batches (so equal bits)
-  sudoku::Runner<Spec, CpuBackend> rc(K);
-  sudoku::Runner<Spec, Backend> rg(K);
-  rc.set_params(params.data());
-  rg.set_params(params.data());
-  const bool has_energy = rc.io.energy >= 0;
-  int failures = 0;
-  for (const int steps : {0, Spec::trained_steps + 5}) {
-    const int T = steps > 0 ? steps : Spec::trained_steps;
-    const size_t nl = size_t(kBoards) * K * C * 9, ne = size_t(kBoards) * K * (T + 1);
-    std::vector<float> lc(nl), lg(nl), ec(ne), eg(ne);
-    rc.run_raw(rep.data(), kBoards * K, steps, seed, lc.data(), has_energy ? ec.data() : nullptr);
-    rg.run_raw(rep.data(), kBoards * K, steps, seed, lg.data(), has_energy ? eg.data() : nullptr);
-    std::vector<double> lcd(lc.begin(), lc.end()), ecd(ec.begin(), ec.end());
-    const Cmp cl = compare(lcd.data(), lg.data(), index_t(nl));
-    const Cmp ce = has_energy ? compare(ecd.data(), eg.data(), index_t(ne)) : Cmp{};
-    std::printf("run_raw (dump) T=%d: logits relative %.2e, energies relative %.2e%s\n", T, cl.rel(), ce.rel(),
-                cl.rel() <= tol && ce.rel() <= tol ? "" : "  FAIL");
-    if (!(cl.rel() <= tol) || !(ce.rel() <= tol)) ++failures;
-    if (has_energy)
-      for (int b = 0; b < kBoards; ++b) {
-        bool differ = false;
-        for (int k = 1; k < K; ++k)
-          for (int t = 0; t <= T; ++t) differ = differ || ec[(b * K + k) * (T + 1) + t] != ec[b * K * (T + 1) + t];
-        if (!differ) {
-          std::printf("FAIL: the %d vote copies of board %d have identical energies\n", K, b);
-          ++failures;
-        }
-      }
-    for (const bool last : {false, true}) {
-      if (last && !has_energy) continue;
-      // what predict must return, from raw outputs: per board the copy of lowest score, argmax
-      auto expect = [&](const std::vector<float>& lo, const std::vector<float>& en, std::vector<int>& copy,
-                        std::vector<double>& score, std::vector<std::int32_t>& digits) {
-        copy.assign(kBoards, 0);
-        score.assign(size_t(kBoards) * K, 0.0);
-        digits.assign(size_t(kBoards) * C, 0);
-        for (int b = 0; b < kBoards; ++b) {
-          for (int k = 0; k < K; ++k) {
-            double sc = 0;
-            if (has_energy) {
-              const float* e = en.data() + (b * K + k) * (T + 1);
-              if (last) sc = e[T];
-              else
-                for (int t = 0; t <= T; ++t) sc += e[t];
-            }
-            score[b * K + k] = sc;
-            if (k > 0 && sc < score[b * K + copy[b]]) copy[b] = k;
-          }
-          const float* l = lo.data() + (b * K + copy[b]) * C * 9;
-          for (int c = 0; c < C; ++c) {
-            int arg = 0;
-            for (int d = 1; d < 9; ++d)
-              if (l[c * 9 + d] > l[c * 9 + arg]) arg = d;
-            digits[b * C + c] = arg + 1;
-          }
-        }
-      };
-      std::vector<int> kc, kg;
-      std::vector<double> sc, sg;
-      std::vector<std::int32_t> dc, dg;
-      expect(lc, ec, kc, sc, dc);
-      expect(lg, eg, kg, sg, dg);
-      const sudoku::Prediction pc = rc.predict(boards.data(), kBoards, steps, K, last, seed);
-      const sudoku::Prediction pg = rg.predict(boards.data(), kBoards, steps, K, last, seed);
-      int self_bad = 0, cross_bad = 0, cross_tied = 0;
-      for (int b = 0; b < kBoards; ++b) {
-        self_bad += pc.energy[b] != sc[b * K + kc[b]] || pg.energy[b] != sg[b * K + kg[b]];
-        for (int c = 0; c < C; ++c) self_bad += pc.digits[b * C + c] != dc[b * C + c] || pg.digits[b * C + c] != dg[b * C + c];
-        // across backends: another copy only on a tie of the CPU's scores, another digit
-        // only on a tie of the CPU's logits of that copy
-        double sscale = 0;
-        for (int k = 0; k < K; ++k) sscale = std::max(sscale, std::fabs(sc[b * K + k]));
-        if (kg[b] != kc[b]) {
-          const bool tie = std::fabs(sc[b * K + kg[b]] - sc[b * K + kc[b]]) <= tol * sscale;
-          (tie ? cross_tied : cross_bad) += 1;
-          continue;
-        }
-        for (int c = 0; c < C; ++c) {
-          if (pg.digits[b * C + c] == pc.digits[b * C + c]) continue;
-          const float* l = lc.data() + (b * K + kc[b]) * C * 9 + c * 9;
-          const double margin = std::fabs(double(l[pg.digits[b * C + c] - 1]) - l[pc.digits[b * C + c] - 1]);
-          (margin <= tol * cl.scale ? cross_tied : cross_bad) += 1;
-        }
-      }
-      std::printf("predict (eval / solve) T=%d, %d votes (%s): kept copies cpu", T, K, last ? "last" : "sum");
-      for (int b = 0; b < kBoards; ++b) std::printf(" %d", kc[b]);
-      std::printf(" gpu");
-      for (int b = 0; b < kBoards; ++b) std::printf(" %d", kg[b]);
-      std::printf("; each backend equals its raw outputs: %s; gpu vs cpu: %d differences (%d within ties)\n",
-                  self_bad ? "FAIL" : "yes", cross_bad + cross_tied, cross_tied);
-      if (self_bad || cross_bad) ++failures;
-    }
-  }
-  return failures;
-}
-
 // Inference on the GPU (float) against the CPU (double): Model::infer on the same
 // parameters, inputs (training-only inputs absent), seed and sample0, at the trained T and
 // with the `steps` override (T + 5 and a smaller T), every model output compared; per-step
 // outputs must hold exactly steps + 1 values per sample (a guard after them must stay
-// untouched). Then, for models with the Sudoku interface, the drivers of eval / solve / dump
-// (sudoku::Runner: run_raw, predict with votes) on both backends in float.
-template <class Spec>
+// untouched). Then each TaskTests::infer<Spec>(params, tol): the drivers of the model's task
+// on both backends (none here: the engine knows no task).
+template <class Spec, class... TaskTests>
 int test_infer(double tol) {
   using namespace testing_detail;
   using MC = typename Spec::template ModelT<double, CpuBackend>;
@@ -658,7 +542,7 @@ int test_infer(double tol) {
   // logits at T=9, two layers of 9 steps). The GPU may be 8 times as far (4 was too tight for conv-two-block on an Intel Xeon), and tol in any case.
   MF mf(pf.data(), nullptr, af.data(), N);
 
-  cli::RandomBatch<Spec> batch(N, 5);
+  RandomBatch<Spec> batch(N, 5);
   std::vector<std::vector<double>> in_d(Spec::num_inputs);
   std::vector<const void*> ip_c(Spec::num_inputs, nullptr), ip_f(Spec::num_inputs, nullptr),
       ip_g(Spec::num_inputs, nullptr);
@@ -736,9 +620,9 @@ int test_infer(double tol) {
   }
   std::printf("%s infer (Model::infer): worst difference %.2f of its limit\n", Spec::name, worst);
 
-  const sudoku::Interface<Spec> io;
-  if (io.board >= 0 && io.logits >= 0) failures += test_runner<Spec>(pf, tol);
-  else std::printf("%s has no Sudoku interface: no eval / solve / dump drivers to compare\n", Spec::name);
+  // the drivers of the model's task (its eval / solve / dump), GPU against CPU
+  failures += (0 + ... + TaskTests::template infer<Spec>(pf, tol));
+  if (sizeof...(TaskTests) == 0) std::printf("%s has no task: no task drivers to compare\n", Spec::name);
   std::printf("%s: %s\n", Spec::name, failures ? "FAIL" : "ok");
   return failures ? 1 : 0;
 }
@@ -759,7 +643,7 @@ inline int run_sanitizer(const char* sanitizer, const char* tool, const char* se
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-template <class Spec>
+template <class Spec, class... TaskTests>
 int gpu_test_main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   bool tf32 = false;
@@ -788,7 +672,7 @@ int gpu_test_main(int argc, char** argv) {
     // float on the GPU against double on the CPU: float rounding through a handful of ops;
     // TF32 keeps 10 mantissa bits in the GEMM inputs.
     if (mode == "ops") return test_ops<Spec>(tf32 ? 3e-2 : 2e-4);
-    if (mode == "infer") return test_infer<Spec>(tf32 ? 3e-2 : 2e-4);
+    if (mode == "infer") return test_infer<Spec, TaskTests...>(tf32 ? 3e-2 : 2e-4);
     if (!Spec::trainable) {
       std::printf("%s has no loss: nothing to train\n", Spec::name);
       return 0;

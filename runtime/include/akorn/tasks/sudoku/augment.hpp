@@ -12,8 +12,8 @@
 #include <array>
 #include <cstdint>
 
-#include "rng.hpp"
-#include "sudoku.hpp"
+#include "akorn/rng.hpp"
+#include "akorn/tasks/sudoku/boards.hpp"
 
 namespace akorn::sudoku {
 

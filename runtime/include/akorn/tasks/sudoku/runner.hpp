@@ -1,28 +1,20 @@
-// The Sudoku task (spec §5) for any generated model with the Sudoku interface:
-// input `board` int32 [9, 9] (0 = blank), training-only input `solution` int32 [9, 9],
-// output `logits` [9, 9, 9] and, for energy voting, output `energy` [T+1].
-//   train  Adam, clipping to global norm 1, EMA of the weights, CSV log, atomic checkpoints
-//          that --resume continues exactly
-//   eval   board and cell accuracy, by number of givens; --steps T; --votes K --vote sum|last
-//   solve  one board from the command line or stdin
+// The Sudoku task's model runner (spec §5) for any generated model with the Sudoku interface
+// (compiler/tasks/sudoku.cpp checks it at compile time): input `board` int32 [9, 9]
+// (0 = blank), training-only input `solution` int32 [9, 9], output `logits` [9, 9, 9] and,
+// for energy voting, output `energy` [T+1]. Batched inference, energy voting, verifier-guided
+// voting, and the accuracy of a prediction.
 #pragma once
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <iostream>
 #include <map>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
-#include "init.hpp"
-#include "model_info.hpp"
-#include "optim.hpp"
-#include "rng.hpp"
-#include "sudoku.hpp"
-#include "tensor_file.hpp"
-#include "backend.hpp"
+#include "akorn/backend.hpp"
+#include "akorn/model_info.hpp"
+#include "akorn/tasks/sudoku/boards.hpp"
+#include "akorn/weights.hpp"
 
 namespace akorn::sudoku {
 
@@ -49,38 +41,6 @@ struct Interface {
                 std::string("model ") + Spec::name + " cannot be trained on Sudoku (needs input 'solution' and a loss)");
   }
 };
-
-// ---- weights files
-
-template <class Spec>
-void save_weights(const std::string& path, const float* params, const std::string& note) {
-  TensorFile tf;
-  tf.put_string("meta.model", Spec::name);
-  tf.put_string("meta.note", note);
-  for (int i = 0; i < Spec::num_params; ++i) {
-    const ParamInfo& p = Spec::params[i];
-    tf.put_f32(p.name, params + p.offset, std::vector<std::int64_t>(p.shape, p.shape + p.rank));
-  }
-  write_tensor_file(path, tf);
-}
-
-template <class Spec>
-void load_params_from(const TensorFile& tf, const std::string& path, const std::string& prefix, float* params) {
-  if (tf.has("meta.model")) {
-    std::string m = tf.get_string(path, "meta.model");
-    AKORN_CHECK(m == Spec::name, path + ": weights are for model '" + m + "', not '" + Spec::name + "'");
-  }
-  for (int i = 0; i < Spec::num_params; ++i) {
-    const ParamInfo& p = Spec::params[i];
-    tf.get_f32_into(path, prefix + p.name, std::vector<std::int64_t>(p.shape, p.shape + p.rank), params + p.offset);
-  }
-}
-
-template <class Spec>
-void load_weights(const std::string& path, float* params) {
-  TensorFile tf = read_tensor_file(path);
-  load_params_from<Spec>(tf, path, "", params);
-}
 
 // ---- batched inference with optional voting
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "common.hpp"
+#include "akorn/common.hpp"
 
 namespace akorn::sudoku {
 

@@ -1,9 +1,27 @@
-// Training on Sudoku boards (spec §5 recipe): Adam, clipping to global norm 1, an EMA of the
-// weights (decay 0.995, updated every 10 steps after step 100, a copy of the weights before
-// that; see ema_update for the decay's warm-up), shuffled epochs, a CSV log of every metric,
-// atomic checkpoints. Two options of ours beside the reference's recipe: Sudoku-symmetry
-// augmentation (--augment, sudoku_augment.hpp) and a validation part held out of the
-// training file (--holdout N: its last N boards are evaluated, never trained on).
+// The training loop of any model (spec §5 recipe): shuffled epochs, one TrainStep a batch
+// (forward, backward, clipping to global norm, Adam, EMA of the weights), a CSV log of every
+// metric, validation of the EMA and the last weights, atomic checkpoints that --resume
+// continues bit for bit, and the weights at the end. A task (tasks/<name>/train.hpp) says
+// what a sample is:
+//
+//   struct Task {
+//     static constexpr const char* kSample;       // "boards": log column <kSample>_per_s, messages
+//     std::vector<std::string> batch_columns();   // log columns of a batch's metrics
+//     std::vector<std::string> eval_columns();    // log columns of a validation
+//     size_t count();                             // training samples
+//     std::string describe();                     // "8500 boards (symmetry-augmented)"
+//     std::string eval_note();                    // ", validating on ..." or ""
+//     std::string data_name();                    // checkpoint's meta.data
+//     // batch b of the step: samples idx[0..batch) of the epoch's order -> host inputs
+//     void make_batch(const std::uint32_t* idx, int batch, std::uint64_t step, const void** inputs, float** outputs);
+//     std::vector<std::string> batch_metrics(int batch);  // after the step (outputs filled)
+//     std::string progress();                     // "cell acc 69.7%" for the progress line
+//     bool can_validate();
+//     // eval_columns' values for the EMA and the last weights, and a line for the console
+//     std::vector<std::string> validate(const float* ema, const float* last, std::uint64_t epoch, std::string& message);
+//     std::vector<std::uint64_t> options();      // checkpoint's train_opts: resume needs the same
+//     std::string options_mismatch(const std::vector<std::uint64_t>& saved);  // "" when they agree
+//   };
 //
 // Everything random derives from (seed, epoch) and (seed, step), and every kernel is
 // deterministic, so a run resumed from a checkpoint gives the same losses as one that never
@@ -17,31 +35,30 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "files.hpp"
-#include "sudoku_augment.hpp"
-#include "sudoku_task.hpp"
-#include "train_step.hpp"
+#include "akorn/files.hpp"
+#include "akorn/init.hpp"
+#include "akorn/rng.hpp"
+#include "akorn/tensor_file.hpp"
+#include "akorn/train_step.hpp"
+#include "akorn/weights.hpp"
 
-namespace akorn::sudoku {
+namespace akorn {
 
 struct TrainConfig {
-  std::string data, eval_data, out;
-  int epochs = 100, batch = 100, eval_every = 10, eval_limit = 1000;
+  std::string out;  // checkpoint.ckpt, log.csv, weights.akw, weights-last.akw
+  int epochs = 100, batch = 100, eval_every = 10;
   double lr = 1e-3, clip = 1.0, ema_decay = 0.995;
   int ema_every = 10, ema_after = 100;
   std::uint64_t seed = 0;
-  long limit = 0, max_steps = 0, ckpt_every = 0;  // 0: all boards / all steps / once an epoch
-  long holdout = 0;      // the last `holdout` boards of `data` are the validation set
-  bool augment = false;  // a random Sudoku symmetry applied to every training board
+  long limit = 0, max_steps = 0, ckpt_every = 0;  // 0: all samples / all steps / once an epoch
   bool resume = false, quiet = false;
   bool cuda_graph = true;  // CUDA backend: replay each step as one CUDA graph
 };
 
-// The permutation of the training boards in one epoch.
+// The permutation of the training samples in one epoch.
 inline std::vector<std::uint32_t> epoch_order(size_t n, std::uint64_t seed, std::uint64_t epoch) {
   std::vector<std::uint32_t> perm(n);
   for (size_t i = 0; i < n; ++i) perm[i] = static_cast<std::uint32_t>(i);
@@ -50,11 +67,10 @@ inline std::vector<std::uint32_t> epoch_order(size_t n, std::uint64_t seed, std:
   return perm;
 }
 
-template <class Spec, class Be = CpuBackend>
+template <class Spec, class Be, class Task>
 struct Trainer {
   TrainConfig cfg;
-  Boards data;
-  Interface<Spec> io;
+  Task& task;
   // Host copies of the state, for checkpoints; the step engine holds the live state (on the
   // GPU for the CUDA backend).
   std::vector<float> params, ema, adam_m, adam_v;
@@ -62,29 +78,40 @@ struct Trainer {
   std::uint64_t step = 0;
   std::string ckpt_path, log_path, weights_path;
 
-  explicit Trainer(const TrainConfig& c) : cfg(c) {
-    io.require(true);
+  Trainer(const TrainConfig& c, Task& t) : cfg(c), task(t) {
+    AKORN_CHECK(Spec::trainable, std::string(Spec::name) + " has no loss: nothing to train");
     ckpt_path = cfg.out + "/checkpoint.ckpt";
     log_path = cfg.out + "/log.csv";
     weights_path = cfg.out + "/weights.akw";
   }
 
-  size_t steps_per_epoch() const { return std::max<size_t>(1, data.count / static_cast<size_t>(cfg.batch)); }
+  size_t steps_per_epoch() const { return std::max<size_t>(1, task.count() / static_cast<size_t>(cfg.batch)); }
   std::uint64_t total_steps() const {
     std::uint64_t t = static_cast<std::uint64_t>(cfg.epochs) * steps_per_epoch();
     return cfg.max_steps > 0 ? std::min<std::uint64_t>(t, static_cast<std::uint64_t>(cfg.max_steps)) : t;
   }
 
+  // eval_*: the EMA weights (what training ships); eval_last_*: the weights of the last
+  // step. With the reference's EMA (0.995 every 10 steps, a horizon of ~2000 steps) the EMA
+  // lags the online weights by many epochs while the model still improves fast.
+  std::string log_header() const {
+    std::string h = "step,epoch,loss";
+    for (const std::string& c : task.batch_columns()) h += "," + c;
+    h += std::string(",grad_norm,") + Task::kSample + "_per_s";
+    for (const std::string& c : task.eval_columns()) h += "," + c;
+    return h;
+  }
+
   void save_checkpoint() {
     TensorFile tf;
     tf.put_string("meta.model", Spec::name);
-    tf.put_string("meta.data", cfg.data);
+    tf.put_string("meta.data", task.data_name());
     tf.put_u64("state", {step, static_cast<std::uint64_t>(adam_t), cfg.seed, static_cast<std::uint64_t>(cfg.batch),
                          static_cast<std::uint64_t>(cfg.limit), static_cast<std::uint64_t>(cfg.epochs)});
     std::vector<std::uint64_t> lrbits(1);
     std::memcpy(lrbits.data(), &cfg.lr, 8);
     tf.put_u64("lr_bits", lrbits);
-    tf.put_u64("train_opts", {cfg.augment ? 1u : 0u, static_cast<std::uint64_t>(cfg.holdout)});
+    tf.put_u64("train_opts", task.options());
     for (int i = 0; i < Spec::num_params; ++i) {
       const ParamInfo& p = Spec::params[i];
       std::vector<std::int64_t> shape(p.shape, p.shape + p.rank);
@@ -113,13 +140,13 @@ struct Trainer {
                 ckpt_path + ": was written with seed " + std::to_string(st[2]) + ", batch " + std::to_string(st[3]) +
                     ", limit " + std::to_string(st[4]) + ", lr " + std::to_string(lr) +
                     "; resume with the same --seed, --batch, --limit and --lr");
-    // Checkpoints written before --augment / --holdout existed have no train_opts: neither.
-    std::vector<std::uint64_t> opts = {0, 0};
+    // Checkpoints written before the task's options existed have no train_opts: the
+    // task's defaults (all zero).
+    std::vector<std::uint64_t> opts(task.options().size(), 0);
     if (tf.has("train_opts")) opts = tf.get_u64(ckpt_path, "train_opts");
-    AKORN_CHECK(opts.size() == 2, ckpt_path + ": tensor 'train_opts' is malformed");
-    AKORN_CHECK(opts[0] == (cfg.augment ? 1u : 0u) && opts[1] == static_cast<std::uint64_t>(cfg.holdout),
-                ckpt_path + ": was written with --augment " + (opts[0] ? "yes" : "no") + " and --holdout " +
-                    std::to_string(opts[1]) + "; resume with the same");
+    AKORN_CHECK(opts.size() == task.options().size(), ckpt_path + ": tensor 'train_opts' is malformed");
+    const std::string mismatch = task.options_mismatch(opts);
+    AKORN_CHECK(mismatch.empty(), ckpt_path + ": was written with " + mismatch + "; resume with the same");
     step = st[0];
     adam_t = static_cast<std::int64_t>(st[1]);
     std::fill(adam_m.begin(), adam_m.end(), 0.f);
@@ -130,23 +157,15 @@ struct Trainer {
     }
   }
 
-  // eval_*: the EMA weights (what training ships); eval_last_*: the weights of the last
-  // step. With the reference's EMA (0.995 every 10 steps, a horizon of ~2000 steps) the EMA
-  // lags the online weights by many epochs while the model still improves fast.
-  static constexpr const char* kLogHeader =
-      "step,epoch,loss,train_cell_acc,train_board_acc,grad_norm,boards_per_s,eval_board_acc,eval_cell_acc,"
-      "eval_last_board_acc,eval_last_cell_acc\n";
-
-  // Keeps the log's lines up to the checkpointed step (an interrupted run may have
-  // logged steps past its last checkpoint).
+  // Keeps the log's lines up to the checkpointed step (an interrupted run may have logged
+  // steps past its last checkpoint). A log written before later columns existed (a prefix
+  // of today's header) gets today's header and its lines the missing (empty) fields.
   void trim_log() {
     std::ifstream f(log_path);
     if (!f.good()) return;
     std::string line, kept;
     bool header = true;
-    // A log written before the eval_last_* columns existed gets today's header and its
-    // lines the missing (empty) fields, so that every line has every column.
-    const std::string want(kLogHeader, std::strlen(kLogHeader) - 1);
+    const std::string want = log_header();
     const auto fields = [](const std::string& l) { return std::count(l.begin(), l.end(), ',') + 1; };
     const auto columns = fields(want);
     while (std::getline(f, line)) {
@@ -164,29 +183,10 @@ struct Trainer {
     write_file_atomic(log_path, kept.data(), kept.size());
   }
 
-  Accuracy evaluate(const Boards& ev, const float* weights) {
-    Runner<Spec, Be> r(std::min<int>(cfg.batch, 256));
-    r.set_params(weights);
-    Prediction pr = r.predict(ev.puzzles.data(), ev.count, 0, 1, false, cfg.seed + 1000003);
-    return score(ev, pr);
-  }
-
   int run() {
-    data = load_boards(cfg.data, static_cast<size_t>(cfg.limit));
-    Boards ev;
-    if (cfg.holdout > 0) {
-      AKORN_CHECK(cfg.eval_data.empty(), "--holdout and --eval-data both name the validation set: give one");
-      AKORN_CHECK(static_cast<size_t>(cfg.holdout) < data.count,
-                  cfg.data + ": has " + std::to_string(data.count) + " boards, not more than --holdout " +
-                      std::to_string(cfg.holdout));
-      ev = split_off_last(data, static_cast<size_t>(cfg.holdout));
-      if (ev.count > static_cast<size_t>(cfg.eval_limit)) ev = split_off_last(ev, static_cast<size_t>(cfg.eval_limit));
-    } else if (!cfg.eval_data.empty()) {
-      ev = load_boards(cfg.eval_data, static_cast<size_t>(cfg.eval_limit));
-    }
-    AKORN_CHECK(static_cast<size_t>(cfg.batch) <= data.count,
-                cfg.data + ": has " + std::to_string(data.count) + " training boards, fewer than --batch " +
-                    std::to_string(cfg.batch));
+    AKORN_CHECK(static_cast<size_t>(cfg.batch) <= task.count(),
+                task.data_name() + ": has " + std::to_string(task.count()) + " training " + Task::kSample +
+                    ", fewer than --batch " + std::to_string(cfg.batch));
     make_dirs(cfg.out);
     params.assign(static_cast<size_t>(Spec::param_elems), 0.f);
     ema.assign(params.size(), 0.f);
@@ -202,7 +202,7 @@ struct Trainer {
       ema = params;
       std::ofstream log(log_path);
       AKORN_CHECK(log.good(), log_path + ": cannot write");
-      log << kLogHeader;
+      log << log_header() << "\n";
     }
     StepConfig sc;
     sc.batch = cfg.batch;
@@ -214,10 +214,9 @@ struct Trainer {
     sc.cuda_graph = cfg.cuda_graph;
     TrainStep<Spec, Be> engine(sc);
     if (!cfg.quiet)
-      std::fprintf(stderr, "training %s on %s: %zu boards%s, batch %d, %llu steps%s\n", Spec::name, Be::describe().c_str(),
-                   data.count, cfg.augment ? " (symmetry-augmented)" : "", cfg.batch,
-                   static_cast<unsigned long long>(total_steps()),
-                   cfg.holdout > 0 ? (", validating on the last " + std::to_string(ev.count) + " boards of the file").c_str() : "");
+      std::fprintf(stderr, "training %s on %s: %s, batch %d, %llu steps%s\n", Spec::name, Be::describe().c_str(),
+                   task.describe().c_str(), cfg.batch, static_cast<unsigned long long>(total_steps()),
+                   task.eval_note().c_str());
     engine.set_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), adam_t);
     auto save = [&] {
       engine.get_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), &adam_t);
@@ -225,8 +224,6 @@ struct Trainer {
     };
     const std::uint64_t total = total_steps(), spe = steps_per_epoch();
     const std::uint64_t ckpt_every = cfg.ckpt_every > 0 ? static_cast<std::uint64_t>(cfg.ckpt_every) : spe;
-    std::vector<std::int32_t> boards(static_cast<size_t>(cfg.batch) * kCells), sols(boards.size());
-    std::vector<float> logits(static_cast<size_t>(cfg.batch) * kCells * 9);
     std::ofstream log(log_path, std::ios::app);
     auto t_start = std::chrono::steady_clock::now();
     const std::uint64_t first = step;
@@ -236,87 +233,49 @@ struct Trainer {
     while (step < total) {
       const std::uint64_t epoch = step / spe, j = step % spe;
       if (epoch != cached_epoch) {
-        perm = epoch_order(data.count, cfg.seed, epoch);
+        perm = epoch_order(task.count(), cfg.seed, epoch);
         cached_epoch = epoch;
       }
-      for (int b = 0; b < cfg.batch; ++b) {
-        size_t idx = perm[j * cfg.batch + b];
-        if (cfg.augment) {
-          const BoardSymmetry sym = training_symmetry(cfg.seed, step, static_cast<std::uint64_t>(b));
-          sym.apply(data.puzzle(idx), boards.data() + b * kCells);
-          sym.apply(data.solution(idx), sols.data() + b * kCells);
-        } else {
-          std::copy(data.puzzle(idx), data.puzzle(idx) + kCells, boards.begin() + b * kCells);
-          std::copy(data.solution(idx), data.solution(idx) + kCells, sols.begin() + b * kCells);
-        }
-      }
       std::vector<const void*> iptr(Spec::num_inputs, nullptr);
-      iptr[io.board] = boards.data();
-      iptr[io.solution] = sols.data();
       std::vector<float*> optr(Spec::num_outputs, nullptr);
-      optr[io.logits] = logits.data();
+      task.make_batch(perm.data() + j * cfg.batch, cfg.batch, step, iptr.data(), optr.data());
       double gnorm = 0.0;
       const float loss = engine.step(iptr.data(), optr.data(), splitmix64(cfg.seed * 0x100000001B3ull + step), 0, &gnorm);
       AKORN_CHECK(std::isfinite(loss), "training diverged: loss is " + std::to_string(loss) + " at step " + std::to_string(step));
       ++step;
-      // metrics on this batch (blank cells)
-      size_t cells = 0, right = 0, solved = 0;
-      for (int b = 0; b < cfg.batch; ++b) {
-        bool all = true;
-        for (int c = 0; c < kCells; ++c) {
-          if (boards[b * kCells + c] != 0) continue;
-          const float* lg = logits.data() + (b * kCells + c) * 9;
-          int arg = static_cast<int>(std::max_element(lg, lg + 9) - lg);
-          bool ok = arg + 1 == sols[b * kCells + c];
-          ++cells;
-          right += ok;
-          all = all && ok;
-        }
-        solved += all;
-      }
+      const std::vector<std::string> metrics = task.batch_metrics(cfg.batch);
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-      const double bps = (step - first) * cfg.batch / std::max(elapsed, 1e-9);
-      std::string ev_board, ev_cell, ev_last_board, ev_last_cell;
+      const double sps = (step - first) * cfg.batch / std::max(elapsed, 1e-9);
+      std::vector<std::string> ev(task.eval_columns().size());
       const bool end_of_epoch = step % spe == 0;
-      if (ev.count > 0 && end_of_epoch && cfg.eval_every > 0 && (step / spe) % cfg.eval_every == 0) {
+      if (task.can_validate() && end_of_epoch && cfg.eval_every > 0 && (step / spe) % cfg.eval_every == 0) {
         engine.get_state(params.data(), ema.data(), adam_m.data(), adam_v.data(), &adam_t);
-        const Accuracy a = evaluate(ev, ema.data()), l = evaluate(ev, params.data());
-        const auto pct = [](double v) {
-          char b[32];
-          std::snprintf(b, sizeof b, "%.2f", v);
-          return std::string(b);
-        };
-        ev_board = pct(a.board_acc());
-        ev_cell = pct(a.cell_acc());
-        ev_last_board = pct(l.board_acc());
-        ev_last_cell = pct(l.cell_acc());
-        if (!cfg.quiet)
-          std::fprintf(stderr,
-                       "%sepoch %llu on %zu boards of %s: EMA weights board accuracy %.2f%%, cell accuracy %.2f%%; "
-                       "last weights %.2f%%, %.2f%%\n",
-                       tty ? "\n" : "", static_cast<unsigned long long>(step / spe), ev.count,
-                       cfg.holdout > 0 ? ("the held-out part of " + cfg.data).c_str() : cfg.eval_data.c_str(),
-                       a.board_acc(), a.cell_acc(), l.board_acc(), l.cell_acc());
+        std::string message;
+        ev = task.validate(ema.data(), params.data(), step / spe, message);
+        if (!cfg.quiet) std::fprintf(stderr, "%s%s\n", tty ? "\n" : "", message.c_str());
       }
-      char line[256];
-      std::snprintf(line, sizeof line, "%llu,%llu,%.6f,%.4f,%.4f,%.4f,%.1f,%s,%s,%s,%s\n", static_cast<unsigned long long>(step),
-                    static_cast<unsigned long long>(epoch), static_cast<double>(loss), 100.0 * right / std::max<size_t>(cells, 1),
-                    100.0 * solved / cfg.batch, gnorm, bps, ev_board.c_str(), ev_cell.c_str(), ev_last_board.c_str(),
-                    ev_last_cell.c_str());
-      log << line;
+      char head[96], mid[64];
+      std::snprintf(head, sizeof head, "%llu,%llu,%.6f", static_cast<unsigned long long>(step),
+                    static_cast<unsigned long long>(epoch), static_cast<double>(loss));
+      std::snprintf(mid, sizeof mid, ",%.4f,%.1f", gnorm, sps);
+      std::string line = head;
+      for (const std::string& m : metrics) line += "," + m;
+      line += mid;
+      for (const std::string& e : ev) line += "," + e;
+      log << line << "\n";
       log.flush();
       if (step % ckpt_every == 0 || step == total) save();
       if (!cfg.quiet) {
-        const double eta = (total - step) * cfg.batch / std::max(bps, 1e-9);
+        const double eta = (total - step) * cfg.batch / std::max(sps, 1e-9);
         const int width = 30;
         const int fill = static_cast<int>(width * step / total);
         std::string bar(static_cast<size_t>(fill), '#');
         bar += std::string(static_cast<size_t>(width - fill), '.');
         if (tty || step % std::max<std::uint64_t>(1, total / 20) == 0 || step == total)
-          std::fprintf(stderr, "%s[%s] step %llu/%llu epoch %llu loss %.4f cell acc %.1f%% %.0f boards/s, %.0f s left%s",
-                       tty ? "\r" : "", bar.c_str(), static_cast<unsigned long long>(step),
-                       static_cast<unsigned long long>(total), static_cast<unsigned long long>(epoch),
-                       static_cast<double>(loss), 100.0 * right / std::max<size_t>(cells, 1), bps, eta, tty ? "" : "\n");
+          std::fprintf(stderr, "%s[%s] step %llu/%llu epoch %llu loss %.4f %s %.0f %s/s, %.0f s left%s", tty ? "\r" : "",
+                       bar.c_str(), static_cast<unsigned long long>(step), static_cast<unsigned long long>(total),
+                       static_cast<unsigned long long>(epoch), static_cast<double>(loss), task.progress().c_str(), sps,
+                       Task::kSample, eta, tty ? "" : "\n");
       }
     }
     if (!cfg.quiet && tty) std::fprintf(stderr, "\n");
@@ -333,4 +292,4 @@ struct Trainer {
   }
 };
 
-}  // namespace akorn::sudoku
+}  // namespace akorn
