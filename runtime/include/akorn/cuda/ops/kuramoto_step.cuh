@@ -3,7 +3,9 @@
 // device pointers; theta (`omega`) and gamma are read inside the kernels.
 //
 // One Kuramoto step, element-wise part (y = Jx + c, energy, tangent projection, Omega,
-// x_next = normalize(x + gamma * dxdt)):
+// x_next = normalize(x + gamma * dxdt)); the per-oscillator math is the host's own,
+// akorn/ops/kuramoto_math.hpp (host and device functions): these kernels map threads to
+// oscillators, load and store them and reduce the energy and the Omega / gamma gradients.
 //
 // Thread mapping (forward and backward kernels alike). A sample is P positions x NO
 // oscillators of NOSC consecutive channels. A block of kStepThreads threads is split into
@@ -36,6 +38,7 @@
 #include "akorn/common.hpp"
 #include "akorn/cuda/common.cuh"
 #include "akorn/cuda/reduce.cuh"
+#include "akorn/ops/kuramoto_math.hpp"
 
 namespace akorn::cuda {
 
@@ -168,33 +171,9 @@ __global__ void __launch_bounds__(kStepThreads)
         load_osc<S, NOSC, VEC>(x + b, xv);
         load_osc<S, NOSC, VEC>(Jx + b, jv);
         load_osc<S, NOSC, VEC>(c + b, cv);
-        S a = 0;
 #pragma unroll
-        for (int i = 0; i < NOSC; ++i) {
-          jv[i] = jv[i] + cv[i];  // y
-          a += xv[i] * jv[i];
-        }
-        esum += a;
-#pragma unroll
-        for (int i = 0; i < NOSC; ++i) z[i] = PROJECT ? jv[i] - a * xv[i] : jv[i];
-        if constexpr (OM != OmegaMode::None) {
-#pragma unroll
-          for (int i = 0; i < NOSC; i += 2) {
-            const S wk = w[k][i / 2];
-            z[i] += wk * xv[i + 1];
-            z[i + 1] -= wk * xv[i];
-          }
-        }
-        S ss = 0;
-#pragma unroll
-        for (int i = 0; i < NOSC; ++i) {
-          z[i] = xv[i] + gam * z[i];
-          ss += z[i] * z[i];
-        }
-        const S r = dsqrt(ss);
-        const S inv = S(1) / (r > S(1e-6) ? r : S(1e-6));
-#pragma unroll
-        for (int i = 0; i < NOSC; ++i) z[i] *= inv;
+        for (int i = 0; i < NOSC; ++i) jv[i] = jv[i] + cv[i];  // y
+        esum += kuramoto_math::oscillator_forward<S, NOSC, PROJECT, OM != OmegaMode::None>(xv, jv, w[k], gam, z);
         store_osc<S, NOSC, VEC>(x_next + b, z);
       }
     }
@@ -238,76 +217,16 @@ __global__ void __launch_bounds__(kStepThreads)
         const int o = to + k * Map::TO;
         if (o >= NO) continue;
         const index_t b = n * E + index_t(p) * C + index_t(o) * NOSC;
-        S xv[NOSC], yv[NOSC], cv[NOSC], gn[NOSC], xnv[NOSC], f[NOSC];
+        S xv[NOSC], yv[NOSC], cv[NOSC], gn[NOSC], xnv[NOSC], dxo[NOSC], dyo[NOSC];
         load_osc<S, NOSC, VEC>(x + b, xv);
         load_osc<S, NOSC, VEC>(Jx + b, yv);
         load_osc<S, NOSC, VEC>(c + b, cv);
         load_osc<S, NOSC, VEC>(dx_next + b, gn);  // read before dx (may alias) is written
         load_osc<S, NOSC, VEC>(x_next + b, xnv);
-        S a = 0;
 #pragma unroll
-        for (int i = 0; i < NOSC; ++i) {
-          yv[i] = yv[i] + cv[i];
-          a += xv[i] * yv[i];
-        }
-        // f = dxdt (recomputed), z = x + gamma f
-#pragma unroll
-        for (int i = 0; i < NOSC; ++i) f[i] = PROJECT ? yv[i] - a * xv[i] : yv[i];
-        if constexpr (OM != OmegaMode::None) {
-#pragma unroll
-          for (int i = 0; i < NOSC; i += 2) {
-            const S wk = w[k][i / 2];
-            f[i] += wk * xv[i + 1];
-            f[i + 1] -= wk * xv[i];
-          }
-        }
-        S ss = 0, xg = 0;
-#pragma unroll
-        for (int i = 0; i < NOSC; ++i) {
-          const S z = xv[i] + gam * f[i];
-          ss += z * z;
-          xg += xnv[i] * gn[i];
-        }
-        const S r = dsqrt(ss);
-        S dz[NOSC];
-        if (r > S(1e-6)) {
-          const S inv = S(1) / r;
-#pragma unroll
-          for (int i = 0; i < NOSC; ++i) dz[i] = (gn[i] - xnv[i] * xg) * inv;
-        } else {
-#pragma unroll
-          for (int i = 0; i < NOSC; ++i) dz[i] = gn[i] * S(1e6);
-        }
-        S dd[NOSC], dxo[NOSC];
-#pragma unroll
-        for (int i = 0; i < NOSC; ++i) {
-          pg += double(dz[i]) * double(f[i]);
-          dd[i] = gam * dz[i];
-          dxo[i] = dz[i];
-        }
-        if constexpr (OM != OmegaMode::None) {
-#pragma unroll
-          for (int i = 0; i < NOSC; i += 2) {
-            const S wk = w[k][i / 2];
-            dxo[i + 1] += wk * dd[i];
-            dxo[i] -= wk * dd[i + 1];
-            pw[k][i / 2] += double(dd[i]) * xv[i + 1] - double(dd[i + 1]) * xv[i];
-          }
-        }
-        S dyo[NOSC];
-        if constexpr (PROJECT) {
-          S bb = 0;
-#pragma unroll
-          for (int i = 0; i < NOSC; ++i) bb += dd[i] * xv[i];
-#pragma unroll
-          for (int i = 0; i < NOSC; ++i) {
-            dyo[i] = dd[i] - bb * xv[i];
-            dxo[i] -= a * dd[i] + bb * yv[i];
-          }
-        } else {
-#pragma unroll
-          for (int i = 0; i < NOSC; ++i) dyo[i] = dd[i];
-        }
+        for (int i = 0; i < NOSC; ++i) yv[i] = yv[i] + cv[i];
+        kuramoto_math::oscillator_backward<S, NOSC, PROJECT, OM != OmegaMode::None, false>(xv, yv, w[k], gam, xnv, gn,
+                                                                                          dxo, dyo, pg, pw[k]);
         if (dx) store_osc<S, NOSC, VEC>(dx + b, dxo);
         if (dy) store_osc<S, NOSC, VEC>(dy + b, dyo);
         if (dc) {
