@@ -3,9 +3,10 @@
 # against -DAKORN_CPU_ARCH=x86-64-v3:
 #   cmake -S . -B build-v3 -G Ninja -DCMAKE_BUILD_TYPE=Release -DAKORN_CPU_ARCH=x86-64-v3
 #   cmake --build build-v3 --target sudoku-small sudoku
-#   [AKORN_BENCH_THREADS=N] bash bench/compare_builds.sh build build-v3 [rounds]
+#   [AKORN_BENCH_THREADS=N] [AKORN_BENCH_RUNS="MODEL ARGS;..."] bash bench/compare_builds.sh build build-v3 [rounds]
+# (two builds of two trees work too: a before/after comparison of a change).
 # Each round runs bench-train of both models (sudoku-small at batch 100, sudoku at batch 16,
-# as bench/run_cpu.sh) in build A, then in build B, so both see the same load; it prints
+# as bench/run_cpu.sh; AKORN_BENCH_RUNS names others) in build A, then in build B, so both see the same load; it prints
 # every line, then per model the medians over the rounds of each build's wall time and
 # process CPU time per step and the ratios B / A of the medians (below 1: B is faster). On a
 # shared machine the CPU time with one thread (AKORN_BENCH_THREADS=1) is the steadier
@@ -16,6 +17,9 @@ A=${1:?usage: compare_builds.sh BUILD_A BUILD_B [rounds]}
 B=${2:?usage: compare_builds.sh BUILD_A BUILD_B [rounds]}
 ROUNDS=${3:-3}
 THREADS=${AKORN_BENCH_THREADS:-$(nproc)}
+# the bench-train runs of a round, ';'-separated (default: as bench/run_cpu.sh)
+RUNS=${AKORN_BENCH_RUNS:-"sudoku-small --batch 100 --iters 3;sudoku --batch 16 --iters 2"}
+IFS=';' read -r -a RUN_LIST <<<"$RUNS"
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
 arch() { local a; a=$(sed -n 's/^AKORN_CPU_ARCH:STRING=//p' "$1/CMakeCache.txt" 2>/dev/null || true); echo "${a:-default}"; }
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
@@ -27,7 +31,7 @@ for r in $(seq "$ROUNDS"); do
   for side in A B; do
     dir=$A
     [ "$side" = B ] && dir=$B
-    for run in "sudoku-small --batch 100 --iters 3" "sudoku --batch 16 --iters 2"; do
+    for run in "${RUN_LIST[@]}"; do
       set -- $run
       line=$("$dir/$1" bench-train "${@:2}" --warmup 1)
       echo "$side: $line"

@@ -32,15 +32,6 @@ const char* op_kind_name(OpKind k) {
 
 namespace check_detail {
 
-std::string shape_str(const std::vector<int>& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i) r += ", ";
-    r += std::to_string(s[i]);
-  }
-  return r + "]";
-}
-
 const char* dtype_name(DType d) { return d == DType::I32 ? "Int32" : "Float32"; }
 
 int64_t sat_mul(int64_t a, int64_t b) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "akorn/format.hpp"
 #include "check.hpp"
 
 namespace akornc::check_detail {
@@ -40,7 +41,7 @@ struct OutSpec {
   bool batch_scalar = false;
 };
 
-std::string shape_str(const std::vector<int>& s);
+using akorn::shape_str;  // "[9, 9, 64]" (akorn/format.hpp, shared with the runtime)
 const char* dtype_name(DType d);
 int64_t sat_mul(int64_t a, int64_t b);  // saturates at INT64_MAX/4 for non-negative inputs
 

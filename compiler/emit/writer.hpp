@@ -2,6 +2,9 @@
 #pragma once
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "akorn/format.hpp"
 
 namespace akornc {
 
@@ -31,6 +34,6 @@ inline std::string dims(const std::vector<int>& s) {
   for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
   return r;
 }
-inline std::string shape_str(const std::vector<int>& s) { return "[" + dims(s) + "]"; }
+using akorn::shape_str;  // "[9, 9, 64]" (akorn/format.hpp, shared with the runtime)
 
 }  // namespace akornc

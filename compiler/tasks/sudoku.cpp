@@ -4,18 +4,14 @@
 // (training only, digits 1..9) and a loss.
 #include <string>
 
+#include "akorn/format.hpp"
+
 #include "check/check.hpp"
 #include "diag.hpp"
 #include "tasks.hpp"
 
 namespace akornc {
 namespace {
-
-std::string shape_of(const std::vector<int>& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
 
 const InputDecl* input(const Model& m, const std::string& name) {
   for (const InputDecl& d : m.inputs)
@@ -36,7 +32,7 @@ void check_sudoku(const Model& m, const Graph& g) {
   const InputDecl* board = input(m, "board");
   if (!board || board->dtype != DType::I32 || board->shape != std::vector<int>{9, 9} || board->training_only)
     fail(w + "the input 'board' Int32 [9, 9] (0 = blank, 1..9 = given)" +
-         (board ? std::string(", got ") + (board->dtype == DType::I32 ? "Int32 " : "Float32 ") + shape_of(board->shape) +
+         (board ? std::string(", got ") + (board->dtype == DType::I32 ? "Int32 " : "Float32 ") + akorn::shape_str(board->shape) +
                       (board->training_only ? " (training only)" : "")
                 : std::string(": the spec has no input 'board'")));
   check_tokens(m, g, "board", 0, 9, "0 for a blank and the givens 1..9");
@@ -46,12 +42,12 @@ void check_sudoku(const Model& m, const Graph& g) {
   if (!has_logits) fail(w + "the model output 'logits' [9, 9, 9]: the spec's outputs do not list it");
   const Value& lg = g.value("logits");
   if (lg.shape != std::vector<int>{9, 9, 9})
-    fail(w + "the model output 'logits' [9, 9, 9] (a score for each digit of each cell), got " + shape_of(lg.shape));
+    fail(w + "the model output 'logits' [9, 9, 9] (a score for each digit of each cell), got " + akorn::shape_str(lg.shape));
   if (g.loss_op >= 0) {
     const InputDecl* sol = input(m, "solution");
     if (!sol || sol->dtype != DType::I32 || sol->shape != std::vector<int>{9, 9} || !sol->training_only)
       fail(w + "the training-only input 'solution' Int32 [9, 9] (the solved grid) when the model has a loss" +
-           (sol ? std::string(", got ") + (sol->dtype == DType::I32 ? "Int32 " : "Float32 ") + shape_of(sol->shape) +
+           (sol ? std::string(", got ") + (sol->dtype == DType::I32 ? "Int32 " : "Float32 ") + akorn::shape_str(sol->shape) +
                       (sol->training_only ? "" : " (not training only)")
                 : std::string(": the spec has no input 'solution'")));
     check_tokens(m, g, "solution", 1, 9, "the digits");

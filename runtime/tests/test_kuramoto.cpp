@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "akorn/finite_diff.hpp"
 #include "akorn/kuramoto_sizes.hpp"
 #include "akorn/ops/attn_j.hpp"
 #include "akorn/ops/fc_j.hpp"
@@ -44,13 +45,7 @@ void check_grad(const std::string& name, Vec& p, const Vec& g, const std::functi
   ASSERT_EQ(p.size(), g.size()) << name;
   double worst = 0;
   for (std::size_t i = 0; i < p.size(); ++i) {
-    const double s = p[i];
-    p[i] = s + h;
-    const double lp = loss();
-    p[i] = s - h;
-    const double lm = loss();
-    p[i] = s;
-    const double num = (lp - lm) / (2 * h);
+    const double num = akorn::central_difference(p[i], h, loss);
     const double err = std::fabs(num - g[i]) / (1.0 + std::fabs(num));
     worst = std::max(worst, err);
     EXPECT_LE(err, tol) << name << "[" << i << "]: analytic " << g[i] << " numeric " << num;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "akorn/finite_diff.hpp"
 #include "akorn/ops/batch_norm.hpp"
 #include "akorn/ops/conv2d.hpp"
 #include "akorn/ops/cross_entropy.hpp"
@@ -89,13 +90,7 @@ void fd_check(const char* what, Vec& v, const Vec& analytic, const std::function
     idx.resize(max_checks);
   }
   for (std::size_t i : idx) {
-    const double keep = v[i];
-    v[i] = keep + h;
-    const double lp = loss();
-    v[i] = keep - h;
-    const double lm = loss();
-    v[i] = keep;
-    const double num = (lp - lm) / (2 * h);
+    const double num = akorn::central_difference(v[i], h, loss);
     EXPECT_NEAR(analytic[i], num, atol + rtol * std::fabs(num)) << what << "[" << i << "]";
   }
 }

@@ -15,27 +15,24 @@ _EMU_TRAIN = r"^cuda_emu\.(attn-hd64|conv-two-block|fc-scalebias|attn-nogta)\.tr
 _RUNTIME = r"^runtime\."
 
 MUTATIONS = [
-    # ---- the Kuramoto step (spec 2), CPU kernel
-    dict(id="omega-sign-cpu", what="Omega's sign flipped (CPU forward)",
-         file="runtime/include/akorn/ops/kuramoto_step.hpp",
-         find="            z[k] += wk * xv[k + 1];\n            z[k + 1] -= wk * xv[k];\n",
-         replace="            z[k] -= wk * xv[k + 1];\n            z[k + 1] += wk * xv[k];\n",
+    # ---- the Kuramoto step's per-oscillator math (spec 2), written once for the CPU and the
+    # GPU (ops/kuramoto_math.hpp): GPU-vs-CPU tests cannot see a bug here, the independent
+    # NumPy reference (golden) and the naive loops of runtime/tests must
+    dict(id="omega-sign", what="Omega's sign flipped (forward, the math CPU and GPU share)",
+         file="runtime/include/akorn/ops/kuramoto_math.hpp",
+         find="      z[k] += wk * x[k + 1];\n      z[k + 1] -= wk * x[k];\n",
+         replace="      z[k] -= wk * x[k + 1];\n      z[k + 1] += wk * x[k];\n",
          tests=_MODEL + "|" + _RUNTIME),
-    dict(id="gamma-on-proj-cpu", what="gamma multiplies the projection only, not Omega (CPU forward)",
-         file="runtime/include/akorn/ops/kuramoto_step.hpp",
-         find="            z[k] += wk * xv[k + 1];\n            z[k + 1] -= wk * xv[k];\n",
-         replace="            z[k] += wk * xv[k + 1] / g;\n            z[k + 1] -= wk * xv[k] / g;\n",
+    dict(id="gamma-on-proj", what="gamma multiplies the projection only, not Omega (forward, shared math)",
+         file="runtime/include/akorn/ops/kuramoto_math.hpp",
+         find="      z[k] += wk * x[k + 1];\n      z[k + 1] -= wk * x[k];\n",
+         replace="      z[k] += wk * x[k + 1] / gamma;\n      z[k + 1] -= wk * x[k] / gamma;\n",
          tests=_MODEL + "|" + _RUNTIME),
-    # ---- the same formulas in the CUDA kernel (checked against the CPU on the emulator)
-    dict(id="omega-sign-cuda", what="Omega's sign flipped (CUDA forward)",
+    # ---- the CUDA kernel's own part (loads, y = Jx + c, reductions), checked against the CPU
+    dict(id="stimulus-subtracted-cuda", what="y = Jx - c in the CUDA forward kernel",
          file="runtime/include/akorn/cuda/ops/kuramoto_step.cuh",
-         find="            z[i] += wk * xv[i + 1];\n            z[i + 1] -= wk * xv[i];\n",
-         replace="            z[i] -= wk * xv[i + 1];\n            z[i + 1] += wk * xv[i];\n",
-         tests=_EMU_KERNELS),
-    dict(id="gamma-on-proj-cuda", what="gamma multiplies the projection only, not Omega (CUDA forward)",
-         file="runtime/include/akorn/cuda/ops/kuramoto_step.cuh",
-         find="            z[i] += wk * xv[i + 1];\n            z[i + 1] -= wk * xv[i];\n",
-         replace="            z[i] += wk * xv[i + 1] / gam;\n            z[i + 1] -= wk * xv[i] / gam;\n",
+         find="for (int i = 0; i < NOSC; ++i) jv[i] = jv[i] + cv[i];  // y",
+         replace="for (int i = 0; i < NOSC; ++i) jv[i] = jv[i] - cv[i];  // y",
          tests=_EMU_KERNELS),
     # ---- the compiler's wiring of the Kuramoto op (shared by both backends)
     dict(id="energy-index", what="energy E_t written at index t instead of t+1 (emitted code)",

@@ -108,7 +108,7 @@ int cmd_info(const Args& a) {
   std::printf("parameters: %lld (%lld trainable)\n", static_cast<long long>(total), static_cast<long long>(trainable));
   for (int i = 0; i < Spec::num_params; ++i)
     std::printf("  %-28s %-18s %s\n", Spec::params[i].name,
-                shape_string(Spec::params[i].shape, Spec::params[i].rank).c_str(),
+                shape_str(Spec::params[i].shape, Spec::params[i].rank).c_str(),
                 Spec::params[i].trainable ? "" : "(not trained)");
   std::printf("arena at batch %d: inference %s, training %s\n", N,
               human_bytes(4.0 * static_cast<double>(Spec::infer_arena_elems) * N).c_str(),

@@ -15,6 +15,12 @@ std::string shape_str(const std::vector<Int>& shape) {
   return s + "]";
 }
 
+// The same from a pointer and a rank (the model tables' fixed-size shape arrays).
+template <typename Int>
+std::string shape_str(const Int* shape, int rank) {
+  return shape_str(std::vector<Int>(shape, shape + rank));
+}
+
 template <typename Int>
 std::int64_t element_count(const std::vector<Int>& shape) {
   std::int64_t c = 1;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common.hpp"
+#include "format.hpp"
 
 namespace akorn {
 
@@ -49,12 +50,6 @@ struct PlanEntry {
   index_t elems;        // per sample
   int first, last;      // live steps, inclusive
 };
-
-inline std::string shape_string(const int* shape, int rank) {
-  std::string s = "[";
-  for (int i = 0; i < rank; ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 // Returns "" when no two buffers that are live at the same step overlap, else a
 // description of the first collision (the generated tests call this on both plans).

@@ -36,6 +36,7 @@
 
 #include "common.hpp"
 #include "files.hpp"
+#include "format.hpp"
 #include "model_info.hpp"
 
 namespace akorn {
@@ -290,12 +291,7 @@ struct SafeTensor {
     for (auto d : shape) c *= d;
     return c;
   }
-  std::string shape_str() const { return shape_text(shape); }
-  static std::string shape_text(const std::vector<std::int64_t>& s) {
-    std::string r = "[";
-    for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-    return r + "]";
-  }
+  std::string shape_str() const { return akorn::shape_str(shape); }
 };
 
 // Bytes per element of the safetensors dtypes; 0 for an unknown name.
@@ -659,7 +655,7 @@ inline void check_import_map(const std::vector<ImportMapLine>& map, const std::s
       const ParamInfo& p = info[pidx[m.target]];
       AKORN_CHECK(p.rank >= 2 && m.slice < p.shape[0],
                   where + "'" + m.key() + "': parameter '" + m.target + "' " +
-                      SafeTensor::shape_text(std::vector<std::int64_t>(p.shape, p.shape + p.rank)) + " has no slice " +
+                      shape_str(p.shape, p.rank) + " has no slice " +
                       std::to_string(m.slice));
     }
   }
@@ -733,7 +729,7 @@ inline ImportReport import_safetensors(const SafeTensorsFile& st, const std::vec
     const index_t slice_elems = p.elems / nslices;
     std::vector<std::int64_t> pshape(p.shape, p.shape + p.rank);
     if (sliced) pshape.erase(pshape.begin());
-    const std::string pshape_s = SafeTensor::shape_text(pshape);
+    const std::string pshape_s = shape_str(pshape);
     for (int sl = 0; sl < nslices; ++sl) {
       const int want_slice = sliced ? sl : -1;
       const std::string tname = sliced ? std::string(p.name) + "[" + std::to_string(sl) + "]" : std::string(p.name);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "files.hpp"
+#include "finite_diff.hpp"
 #include "init.hpp"
 #include "model_info.hpp"
 #include "npy.hpp"
@@ -245,15 +246,7 @@ void check_op_gradients(const OpCase<Spec>& c, const std::vector<TokenRange>& ra
                                       : std::vector<double>());
   std::vector<double> g_params = inst.grads;
 
-  auto fd_at = [&](double* base_saved, index_t k, double h) {
-    double orig = base_saved[k];
-    base_saved[k] = orig + h;
-    double lp = loss();
-    base_saved[k] = orig - h;
-    double lm = loss();
-    base_saved[k] = orig;
-    return (lp - lm) / (2 * h);
-  };
+  auto fd_at = [&](double* base_saved, index_t k, double h) { return central_difference(base_saved[k], h, loss); };
   // Central differences at h = 1e-5; a probe that disagrees is tried again at 1e-6 and 1e-7:
   // with thousands of ReLUs, a kink inside [x-h, x+h] spoils a difference but not the
   // gradient (seen on the C=512 model: the difference wanders for h >= 1e-6 and settles on
@@ -305,12 +298,7 @@ void check_model_gradients(const std::vector<TokenRange>& ranges, int N, int pro
   Rng rng(11);
   auto fd_at = [&](index_t at, double h) {
     inst.params = saved;
-    inst.params[at] += h;
-    double lp = inst.model.train_forward(N, in, out, 42, 0);
-    inst.params = saved;
-    inst.params[at] -= h;
-    double lm = inst.model.train_forward(N, in, out, 42, 0);
-    return (lp - lm) / (2 * h);
+    return central_difference(inst.params[at], h, [&] { return inst.model.train_forward(N, in, out, 42, 0); });
   };
   for (int p = 0; p < Spec::num_params; ++p) {
     const ParamInfo& pi = Spec::params[p];
@@ -726,7 +714,7 @@ void load_golden_params(const std::string& dir, const std::string& meta, std::ve
     known.insert(p.name);
     NpyArray a = load_npy(dir + "/params/" + p.name + ".npy");
     AKORN_CHECK(a.count() == p.elems, a.path + ": has " + std::to_string(a.count()) + " values, parameter '" +
-                                          p.name + "' " + shape_string(p.shape, p.rank) + " needs " +
+                                          p.name + "' " + shape_str(p.shape, p.rank) + " needs " +
                                           std::to_string(p.elems));
     auto v = a.as<S>();
     std::copy(v.begin(), v.end(), params.begin() + p.offset);

@@ -1,7 +1,6 @@
 // The CUDA backend of generated models: Model<S, akorn::cuda::Backend> runs the kernels of
 // akorn/cuda/ops/*.cuh on device memory (params, grads, arena, inputs and outputs are all
-// device pointers). Same kernel list, template parameters and signatures as
-// akorn::CpuBackend (akorn/backend.hpp).
+// device pointers). Its kernel list is akorn/ops/kernel_list.hpp, as akorn::CpuBackend's.
 #pragma once
 #include "akorn/cuda/common.cuh"
 #include "akorn/cuda/ops/attn_j.cuh"
@@ -19,6 +18,7 @@
 #include "akorn/cuda/ops/pool.cuh"
 #include "akorn/cuda/ops/readout_conv.cuh"
 #include "akorn/cuda/ops/scale_bias.cuh"
+#include "akorn/ops/kernel_list.hpp"
 
 namespace akorn::cuda {
 
@@ -26,39 +26,10 @@ struct Backend {
   static constexpr bool on_device = true;
   static constexpr const char* name = "cuda";
 
-  // ---- kernels (same order as akorn::CpuBackend)
-  template <typename S, int H, int W, int C, int HEADS, bool GTA>
-  using AttnJ = cuda::AttnJ<S, H, W, C, HEADS, GTA>;
-  template <typename S, int P, int C>
-  using BatchNorm = cuda::BatchNorm<S, P, C>;
-  template <typename S, int H, int W, int CIN, int COUT, int K, int STRIDE, int PAD, bool BIAS>
-  using Conv2d = cuda::Conv2d<S, H, W, CIN, COUT, K, STRIDE, PAD, BIAS>;
-  template <typename S, int P, int K>
-  using CrossEntropy = cuda::CrossEntropy<S, P, K>;
-  template <typename S, index_t E>
-  using ReLU = cuda::ReLU<S, E>;
-  template <typename S, index_t E>
-  using Add = cuda::Add<S, E>;
-  template <typename S, int P, int V, int D>
-  using Embedding = cuda::Embedding<S, P, V, D>;
-  template <typename S, int P, int C>
-  using FcJ = cuda::FcJ<S, P, C>;
-  template <typename S, int P, int C, int G, bool AFFINE>
-  using GroupNorm = cuda::GroupNorm<S, P, C, G, AFFINE>;
-  template <typename S, int P, int C, int NOSC, OmegaMode OM, bool PROJECT>
-  using KuramotoStep = cuda::KuramotoStep<S, P, C, NOSC, OM, PROJECT>;
-  template <typename S, int P, int IN, int OUT, bool BIAS>
-  using Linear = cuda::Linear<S, P, IN, OUT, BIAS>;
-  template <typename S, index_t E, int NOSC>
-  using NormalizeOsc = cuda::NormalizeOsc<S, E, NOSC>;
-  template <typename S, int P, int C, bool GIVEN>
-  using OscillatorInit = cuda::OscillatorInit<S, P, C, GIVEN>;
-  template <typename S, int H, int W, int C, bool MAX, bool GLOBAL, int K, int STRIDE>
-  using Pool = cuda::Pool<S, H, W, C, MAX, GLOBAL, K, STRIDE>;
-  template <typename S, int H, int W, int CIN, int CO, int NOUT, int K, int PAD>
-  using ReadOutConv = cuda::ReadOutConv<S, H, W, CIN, CO, NOUT, K, PAD>;
-  template <typename S, int P, int C>
-  using ScaleBias = cuda::ScaleBias<S, P, C>;
+  // ---- kernels: every entry of akorn/ops/kernel_list.hpp, from akorn/cuda/ops/*.cuh
+#define AKORN_CUDA_KERNEL(Name, PARAMS, ARGS) AKORN_KERNEL_ALIAS(cuda, Name, PARAMS, ARGS)
+  AKORN_KERNELS(AKORN_CUDA_KERNEL)
+#undef AKORN_CUDA_KERNEL
 
   // ---- memory operations used by generated code (device memory, context stream)
   template <typename S>
