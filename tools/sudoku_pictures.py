@@ -2,7 +2,8 @@
 """Pictures of a trained Sudoku model (matplotlib), from its training log and its programs.
 
   python3 tools/sudoku_pictures.py --out docs/pictures \\
-      --log "C=128, augmented=training/sudoku-c128/log.csv" [--log LABEL=LOG ...] \\
+      --log "augmented (ours)=training/sudoku-c128/log.csv" \\
+      --log "no augmentation (the reference's recipe)=training/sudoku-c128-noaug/log.csv" \\
       [--model build/sudoku-c128 --weights models/sudoku-c128.akw \\
        --data data/sudoku/satnet-test.csv --board 0 --draws 8 --steps 64]
 
@@ -62,7 +63,7 @@ def read_log(path):
 
 
 def training_png(logs, out):
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, ax = plt.subplots(1, 3, figsize=(15, 5.0))
     for label, path in logs:
         L = read_log(path)
         line, = ax[0].plot(L["epoch"], L["loss"], label=label)
@@ -80,8 +81,11 @@ def training_png(logs, out):
     ax[2].set(xlabel="epoch", ylabel="boards solved (%)", title="board accuracy")
     for a in ax:
         a.grid(alpha=0.3)
-        a.legend(fontsize=8)
-    fig.tight_layout()
+    # one legend for the three panels, below them (the cell panel has every kind of line)
+    handles, labels = ax[1].get_legend_handles_labels()
+    rows = -(-len(handles) // 3)
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.045 * rows + 0.02, 1, 1))
     fig.savefig(out, dpi=120)
     plt.close(fig)
 

@@ -62,10 +62,13 @@ struct KuramotoStep {
       double esum = 0;
       for (index_t og = 0; og < index_t(P) * NO; ++og) {
         const index_t b = off + og * NOSC;
-        S y[NOSC];
-        for (int k = 0; k < NOSC; ++k) y[k] = Jx[b + k] + c[b + k];
+        S xv[NOSC], y[NOSC];  // local copies: the math reads them several times
+        for (int k = 0; k < NOSC; ++k) {
+          xv[k] = x[b + k];
+          y[k] = Jx[b + k] + c[b + k];
+        }
         esum += kuramoto_math::oscillator_forward<S, NOSC, PROJECT, OM != OmegaMode::None>(
-            x + b, y, w + int(og % NO) * (NOSC / 2), g, x_next + b);
+            xv, y, w + int(og % NO) * (NOSC / 2), g, x_next + b);
       }
       if (energy != nullptr) energy[n * index_t(estride)] = static_cast<S>(-esum);
     });
@@ -90,13 +93,15 @@ struct KuramotoStep {
         const index_t b = off + og * NOSC;
         const int q0 = int(og % NO) * (NOSC / 2);
         // read every input of the oscillator before writing (dx may alias dx_next)
-        S y[NOSC], gn[NOSC], dxo[NOSC], dyo[NOSC];
+        S xv[NOSC], y[NOSC], xnv[NOSC], gn[NOSC], dxo[NOSC], dyo[NOSC];
         for (int k = 0; k < NOSC; ++k) {
+          xv[k] = x[b + k];
           y[k] = Jx[b + k] + c[b + k];
+          xnv[k] = x_next[b + k];
           gn[k] = dx_next[b + k];
         }
         kuramoto_math::oscillator_backward<S, NOSC, PROJECT, OM != OmegaMode::None, OM == OmegaMode::Global>(
-            x + b, y, w + q0, g, x_next + b, gn, dxo, dyo, pg, OM == OmegaMode::PerPair ? pw + q0 : pw);
+            xv, y, w + q0, g, xnv, gn, dxo, dyo, pg, OM == OmegaMode::PerPair ? pw + q0 : pw);
         if (dx)
           for (int k = 0; k < NOSC; ++k) dx[b + k] = dxo[k];
         if (dy)
