@@ -82,6 +82,9 @@ rc, _, err = run(conv, "init", "--seed", "5", "--out", a)
 check(rc == 1 and "exists" in err and digest(a) == before, "init never replaces a file without --overwrite yes")
 rc, _, err = run(conv, "init")
 check(rc == 1 and "--out" in err, "init without --out: an error naming it")
+rc, _, err = run(conv, "init", "--out", w("twice-a.akw"), "--out", w("twice-b.akw"))
+check(rc == 1 and "given twice" in err and not os.path.exists(w("twice-a.akw")) and not os.path.exists(w("twice-b.akw")),
+      "an option given twice is refused (not silently the last)")
 # the training run starts from the same weights: `train --max-steps` is absent here (no
 # task), so compare with sudoku-small's checkpoint at step 0 by a 0-step comparison of EMA
 init_small = w("small-init.akw")
