@@ -18,15 +18,15 @@ MUTATIONS = [
     # ---- the Kuramoto step's per-oscillator math (spec 2), written once for the CPU and the
     # GPU (ops/kuramoto_math.hpp): GPU-vs-CPU tests cannot see a bug here, the independent
     # NumPy reference (golden) and the naive loops of runtime/tests must
-    dict(id="omega-sign", what="Omega's sign flipped (forward, the math CPU and GPU share)",
+    dict(id="omega-sign", what="Omega's sign flipped (dxdt, the math CPU and GPU share: forward and backward)",
          file="runtime/include/akorn/ops/kuramoto_math.hpp",
-         find="      z[k] += wk * x[k + 1];\n      z[k + 1] -= wk * x[k];\n",
-         replace="      z[k] -= wk * x[k + 1];\n      z[k + 1] += wk * x[k];\n",
+         find="      f[k] += wk * x[k + 1];\n      f[k + 1] -= wk * x[k];\n",
+         replace="      f[k] -= wk * x[k + 1];\n      f[k + 1] += wk * x[k];\n",
          tests=_MODEL + "|" + _RUNTIME),
-    dict(id="gamma-on-proj", what="gamma multiplies the projection only, not Omega (forward, shared math)",
+    dict(id="gamma-on-proj", what="gamma multiplies the projection only, not Omega (forward, shared math; backward left right)",
          file="runtime/include/akorn/ops/kuramoto_math.hpp",
-         find="      z[k] += wk * x[k + 1];\n      z[k + 1] -= wk * x[k];\n",
-         replace="      z[k] += wk * x[k + 1] / gamma;\n      z[k + 1] -= wk * x[k] / gamma;\n",
+         find="  const S a = dxdt<S, NOSC, PROJECT, OMEGA>(x, y, w, z);\n",
+         replace="  const S a = dxdt<S, NOSC, PROJECT, OMEGA>(x, y, w, z);\n  if constexpr (OMEGA) for (int k = 0; k < NOSC; k += 2) { z[k] -= (1 - 1 / gamma) * w[k / 2] * x[k + 1]; z[k + 1] += (1 - 1 / gamma) * w[k / 2] * x[k]; }\n",
          tests=_MODEL + "|" + _RUNTIME),
     # ---- the CUDA kernel's own part (loads, y = Jx + c, reductions), checked against the CPU
     dict(id="stimulus-subtracted-cuda", what="y = Jx - c in the CUDA forward kernel",
@@ -185,5 +185,5 @@ MUTATIONS = [
     dict(id="engine-includes-task", what="the generic program includes the Sudoku task",
          file="runtime/include/akorn/cli.hpp",
          find='#include "akorn/weights.hpp"', replace='#include "akorn/weights.hpp"\n#include "akorn/tasks/sudoku/boards.hpp"',
-         tests=r"^layout\.dependencies$"),
+         tests=r"^layout\.dependencies$", source_only=True),
 ]

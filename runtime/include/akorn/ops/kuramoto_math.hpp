@@ -29,20 +29,27 @@ AKORN_HD S root(S v) {
 #endif
 }
 
-// Forward: writes x_next, returns a = <x, y>.
+// dxdt of the oscillator into f; returns a = <x, y>.
 template <typename S, int NOSC, bool PROJECT, bool OMEGA>
-AKORN_HD S oscillator_forward(const S* x, const S* y, const S* w, S gamma, S* x_next) {
+AKORN_HD S dxdt(const S* x, const S* y, const S* w, S* f) {
   S a = 0;
   for (int k = 0; k < NOSC; ++k) a += x[k] * y[k];
-  S z[NOSC];
-  for (int k = 0; k < NOSC; ++k) z[k] = PROJECT ? y[k] - a * x[k] : y[k];
+  for (int k = 0; k < NOSC; ++k) f[k] = PROJECT ? y[k] - a * x[k] : y[k];
   if constexpr (OMEGA) {
     for (int k = 0; k < NOSC; k += 2) {
       const S wk = w[k / 2];
-      z[k] += wk * x[k + 1];
-      z[k + 1] -= wk * x[k];
+      f[k] += wk * x[k + 1];
+      f[k + 1] -= wk * x[k];
     }
   }
+  return a;
+}
+
+// Forward: writes x_next, returns a = <x, y>.
+template <typename S, int NOSC, bool PROJECT, bool OMEGA>
+AKORN_HD S oscillator_forward(const S* x, const S* y, const S* w, S gamma, S* x_next) {
+  S z[NOSC];
+  const S a = dxdt<S, NOSC, PROJECT, OMEGA>(x, y, w, z);
   S ss = 0;
   for (int k = 0; k < NOSC; ++k) {
     z[k] = x[k] + gamma * z[k];
@@ -62,17 +69,8 @@ AKORN_HD S oscillator_forward(const S* x, const S* y, const S* w, S gamma, S* x_
 template <typename S, int NOSC, bool PROJECT, bool OMEGA, bool SHARED_W>
 AKORN_HD void oscillator_backward(const S* x, const S* y, const S* w, S gamma, const S* x_next, const S* g, S* dx,
                                   S* dy, double& dgamma, double* dw) {
-  S a = 0;
-  for (int k = 0; k < NOSC; ++k) a += x[k] * y[k];
   S f[NOSC];  // dxdt, recomputed
-  for (int k = 0; k < NOSC; ++k) f[k] = PROJECT ? y[k] - a * x[k] : y[k];
-  if constexpr (OMEGA) {
-    for (int k = 0; k < NOSC; k += 2) {
-      const S wk = w[k / 2];
-      f[k] += wk * x[k + 1];
-      f[k + 1] -= wk * x[k];
-    }
-  }
+  const S a = dxdt<S, NOSC, PROJECT, OMEGA>(x, y, w, f);
   S ss = 0, xg = 0;
   for (int k = 0; k < NOSC; ++k) {
     const S z = x[k] + gamma * f[k];
