@@ -101,7 +101,7 @@ p = subprocess.run([sys.executable, os.path.join(tools, "sudoku_pictures.py"), "
 check(p.returncode == 0, f"sudoku_pictures.py runs ({p.stderr.strip()[-300:]})")
 import matplotlib.image  # noqa: E402
 
-for name, (h, w) in (("training.png", (504, 1800)), ("energy.png", (504, 1560)), ("oscillators.png", (840, 1536))):
+for name, (h, w) in (("training.png", (600, 1800)), ("energy.png", (504, 1560)), ("oscillators.png", (840, 1536))):
     path = os.path.join(pics, name)
     img = matplotlib.image.imread(path) if os.path.exists(path) else None
     check(img is not None and img.shape[:2] == (h, w) and img[..., :3].std() > 0.05,

@@ -54,25 +54,45 @@ int cmd_train(const Args& a) {
   return t.run();
 }
 
+// --steps, --votes, --vote, --seed: how eval and solve run the model on a board.
+struct VoteOptions {
+  int steps = 0, votes = 1;
+  std::string rule = "sum";  // sum | last | verify
+  std::uint64_t seed = 0;
+};
+
+inline VoteOptions vote_options(const Args& a) {
+  VoteOptions v;
+  v.steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
+  v.votes = static_cast<int>(a.get_int("votes", 1, 1, 100000));
+  v.rule = a.get("vote", "sum");
+  AKORN_CHECK(v.rule == "sum" || v.rule == "last" || v.rule == "verify",
+              "--vote must be sum, last or verify, got '" + v.rule + "'");
+  v.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
+  return v;
+}
+
+template <class Spec, class Be>
+Prediction predict(Runner<Spec, Be>& r, const std::int32_t* boards, size_t n, const VoteOptions& v) {
+  return v.rule == "verify" ? r.predict_verified(boards, n, v.steps, v.votes, v.seed)
+                            : r.predict(boards, n, v.steps, v.votes, v.rule == "last", v.seed);
+}
+
 template <class Spec, class Be>
 int cmd_eval(const Args& a) {
   std::string data = a.get("data", "data/sudoku/satnet-test.csv");
   std::string weights = a.get("weights", "");
   AKORN_CHECK(!weights.empty(), "eval needs --weights FILE");
-  int steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
-  int votes = static_cast<int>(a.get_int("votes", 1, 1, 100000));
-  std::string vote = a.get("vote", "sum");
-  AKORN_CHECK(vote == "sum" || vote == "last" || vote == "verify",
-              "--vote must be sum, last or verify, got '" + vote + "'");
+  const VoteOptions v = vote_options(a);
+  const int steps = v.steps, votes = v.votes;
+  const std::string& vote = v.rule;
   int batch = static_cast<int>(a.get_int("batch", 256, 1, 100000));
   long limit = a.get_int("limit", 0, 0, 100000000);
-  std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
   Boards b = load_boards(data, static_cast<size_t>(limit));
   Runner<Spec, Be> r(std::max(batch, votes));
   r.load(weights);
   auto t0 = std::chrono::steady_clock::now();
-  Prediction pr = vote == "verify" ? r.predict_verified(b.puzzles.data(), b.count, steps, votes, seed)
-                                            : r.predict(b.puzzles.data(), b.count, steps, votes, vote == "last", seed);
+  Prediction pr = predict(r, b.puzzles.data(), b.count, v);
   double secs = seconds_since(t0);
   Accuracy acc = score(b, pr);
   std::printf("%s: %zu boards, T=%d, votes %d (%s): board accuracy %.2f%% (%zu/%zu), cell accuracy %.2f%%, %.1f s "
@@ -170,16 +190,12 @@ int cmd_solve(int argc, char** argv) {
   AKORN_CHECK(err.empty(), "board: " + err);
   std::string weights = a.get("weights", "");
   AKORN_CHECK(!weights.empty(), "solve needs --weights FILE");
-  int steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
-  int votes = static_cast<int>(a.get_int("votes", 1, 1, 100000));
-  std::string vote = a.get("vote", "sum");
-  AKORN_CHECK(vote == "sum" || vote == "last" || vote == "verify",
-              "--vote must be sum, last or verify, got '" + vote + "'");
-  std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
+  const VoteOptions v = vote_options(a);
+  const int steps = v.steps, votes = v.votes;
+  const std::string& vote = v.rule;
   Runner<Spec, Be> r(votes);
   r.load(weights);
-  Prediction pr = vote == "verify" ? r.predict_verified(puzzle, 1, steps, votes, seed)
-                                            : r.predict(puzzle, 1, steps, votes, vote == "last", seed);
+  Prediction pr = predict(r, puzzle, 1, v);
   const std::int32_t* g = pr.digits.data();
   std::printf("%s", format_grid(g).c_str());
   const bool valid = valid_grid(g), keeps = agrees(puzzle, g);
