@@ -10,6 +10,8 @@
 #include "ops.hpp"
 #include "tasks/tasks.hpp"
 
+#include <akorn/ops/conv2d/layout.hpp>
+
 namespace akornc {
 
 const char* op_kind_name(OpKind k) {
@@ -83,8 +85,7 @@ int conv_out(const OpCtx& c, const char* axis, int64_t h, int64_t k, int64_t str
   if (num < 0)
     c.fail(std::string("kernel_size ") + std::to_string(k) + " does not fit the input " + axis + " " +
            std::to_string(h) + " with padding " + std::to_string(pad) + " (output would be empty)");
-  int64_t out = num / stride + 1;
-  return static_cast<int>(out);
+  return static_cast<int>(akorn::conv2d_out_size(int(h), int(k), int(stride), int(pad)));
 }
 
 }  // namespace check_detail

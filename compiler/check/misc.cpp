@@ -1,6 +1,8 @@
 // OscillatorInit, ReLU, Add, Linear, Pool, CrossEntropyLoss.
 #include "ops.hpp"
 
+#include <akorn/ops/pool/layout.hpp>
+
 namespace akornc::check_detail {
 
 std::vector<OutSpec> infer_oscillator_init(const OpCtx& c) {
@@ -56,8 +58,8 @@ std::vector<OutSpec> infer_pool(const OpCtx& c) {
     c.fail("pooling window " + std::to_string(a.kernel_size) + "x" + std::to_string(a.kernel_size) +
            " does not fit the input " + shape_str(s));
   const int stride = a.stride == 0 ? a.kernel_size : a.stride;
-  const int ho = (s[0] - a.kernel_size) / stride + 1;
-  const int wo = (s[1] - a.kernel_size) / stride + 1;
+  const int ho = int(akorn::pool_out_size(s[0], a.kernel_size, stride));
+  const int wo = int(akorn::pool_out_size(s[1], a.kernel_size, stride));
   return {OutSpec{DType::F32, {ho, wo, s[2]}, false}};
 }
 

@@ -64,7 +64,7 @@ std::string emit_model_cuda(const Program& prog) {
   Writer w;
   w.line(emit_provenance(prog, "model_cuda.cu"));
   w.line("// The model's commands on the GPU: Model<float, akorn::cuda::Backend> (model.hpp) with the");
-  w.line("// kernels of akorn/cuda/ops/*.cuh. main.cpp calls in here for --device cuda (or auto with a GPU).");
+  w.line("// kernels of akorn/ops/<op>/cuda.cuh. main.cpp calls in here for --device cuda (or auto with a GPU).");
   w.line("#include <akorn/cli.hpp>");
   emit_task_include(w, prog);
   w.line("#include <akorn/cuda/backend.cuh>");

@@ -108,24 +108,22 @@ struct Emitter {
   }
 
   // const S* x = A(off);  for a value of this op in a phase
-  void bind_input(Writer& w, Phase ph, const std::string& local, int v) const {
+  void bind_input(Bindings& b, Phase ph, const std::string& local, int v) const {
     const Value& val = g.values[v];
     std::string ty = val.dtype == DType::I32 ? "const int32_t*" : "const S*";
     if (is_model_input(v))
-      w.line("[[maybe_unused]] " + ty + " " + local + " = in_." + ident(val.name) + ";  // model input " +
-             value_comment(v));
+      b.add(local, ty + " " + local + " = in_." + ident(val.name) + ";  // model input " + value_comment(v));
     else
-      w.line("[[maybe_unused]] " + ty + " " + local + " = A(" + S(offset_of(ph, "value " + val.name)) +
-             ");  // value " + value_comment(v));
+      b.add(local, ty + " " + local + " = A(" + S(offset_of(ph, "value " + val.name)) + ");  // value " +
+                       value_comment(v));
   }
 
-  void bind_params(Writer& w, const LoweredOp& lop, bool grads) const {
+  void bind_params(Bindings& b, const LoweredOp& lop, bool grads) const {
     for (int p : lop.params) {
       const ParamDecl& pd = prog.params[p];
-      w.line("[[maybe_unused]] S* " + pd.local + " = params_ + " + S(pd.offset) + ";  // '" + pd.name + "' " +
-             shape_str(pd.shape) + (pd.trainable ? "" : ", not trained"));
-      if (grads && pd.trainable)
-        w.line("[[maybe_unused]] S* d_" + pd.local + " = grads_ + " + S(pd.offset) + ";");
+      b.add(pd.local, "S* " + pd.local + " = params_ + " + S(pd.offset) + ";  // '" + pd.name + "' " +
+                          shape_str(pd.shape) + (pd.trainable ? "" : ", not trained"));
+      if (grads && pd.trainable) b.add("d_" + pd.local, "S* d_" + pd.local + " = grads_ + " + S(pd.offset) + ";");
     }
   }
 
@@ -138,43 +136,47 @@ struct Emitter {
     w.line("// op " + S(lop.op->index) + " '" + lop.op->name + "' (" + op_kind_name(lop.op->kind) + "): " +
            L.summary(ctx));
     w.open("void " + fn + "() {");
-    w.line("[[maybe_unused]] const int N = N_;");
+    // The op's code goes to `body`; the bindings of its buffers are declared above it, those
+    // it uses only (Bindings::declare_used).
+    Bindings bind;
+    Writer body;
+    bind.add("N", "const int N = N_;");
     // inputs
     for (size_t i = 0; i < ins.size(); ++i) {
       if (backward && !L.bwd_needs_input(ctx, static_cast<int>(i))) continue;
-      bind_input(w, ph, ins[i], lop.in_values[i]);
+      bind_input(bind, ph, ins[i], lop.in_values[i]);
     }
     // outputs
     for (size_t o = 0; o < outs.size(); ++o) {
       int v = lop.out_values[o];
       if (L.output_is_external(ctx, static_cast<int>(o))) {
         if (!backward)
-          w.line("[[maybe_unused]] S* " + outs[o] + " = out_." + ident(g.values[v].name) +
-                 ";  // written straight to the caller (may be null)");
+          bind.add(outs[o], "S* " + outs[o] + " = out_." + ident(g.values[v].name) +
+                                ";  // written straight to the caller (may be null)");
         continue;
       }
       if (backward && !L.bwd_needs_output(ctx, static_cast<int>(o))) continue;
-      w.line(std::string("[[maybe_unused]] ") + (backward ? "const S* " : "S* ") + outs[o] + " = A(" +
-             S(offset_of(ph, "value " + g.values[v].name)) + ");  // value " + value_comment(v));
+      bind.add(outs[o], std::string(backward ? "const S* " : "S* ") + outs[o] + " = A(" +
+                            S(offset_of(ph, "value " + g.values[v].name)) + ");  // value " + value_comment(v));
     }
-    bind_params(w, lop, backward);
+    bind_params(bind, lop, backward);
     // buffers
     for (const BufReq& r : L.buffers(ctx, ph)) {
       bool live = backward ? r.life != BufReq::FwdWs : r.life != BufReq::BwdWs;
       if (!live) continue;
-      w.line("[[maybe_unused]] S* " + r.role + " = A(" + S(offset_of(ph, lop.op->name + ": " + r.role)) + ");  // " +
-             r.what + ", " + S(r.elems) + " per sample");
+      bind.add(r.role, "S* " + r.role + " = A(" + S(offset_of(ph, lop.op->name + ": " + r.role)) + ");  // " +
+                           r.what + ", " + S(r.elems) + " per sample");
     }
-    if (ph == Phase::Infer && lop.op->kind == OpKind::Kuramoto) w.line("const int steps = steps_;");
+    if (ph == Phase::Infer && lop.op->kind == OpKind::Kuramoto) body.line("const int steps = steps_;");
     if (backward) {
       int my_step = bwd_step(lop);
       // gradients of the outputs (read) ...
       for (size_t o = 0; o < outs.size(); ++o) {
         int v = lop.out_values[o];
         if (!prog.value_needs_grad[v]) continue;
-        w.line("[[maybe_unused]] S* d_" + outs[o] + " = A(" + S(offset_of(ph, "grad " + g.values[v].name)) +
-               ");  // dL/d" + g.values[v].name);
-        if (static_cast<int>(lop.op->index) == g.loss_op) w.line("Be::fill(d_" + outs[o] + ", 1, S(1));  // dL/dL");
+        bind.add("d_" + outs[o], "S* d_" + outs[o] + " = A(" + S(offset_of(ph, "grad " + g.values[v].name)) +
+                                     ");  // dL/d" + g.values[v].name);
+        if (static_cast<int>(lop.op->index) == g.loss_op) body.line("Be::fill(d_" + outs[o] + ", 1, S(1));  // dL/dL");
       }
       // ... and of the inputs (accumulated; zeroed by their first writer)
       for (size_t i = 0; i < ins.size(); ++i) {
@@ -182,23 +184,26 @@ struct Emitter {
         if (!lop.in_needs_grad[i]) continue;
         const Plan& p = plan(ph);
         const PlannedBuffer& b = p.buffers[p.find("grad " + g.values[v].name)];
-        w.line("[[maybe_unused]] S* d_" + ins[i] + " = A(" + S(b.offset) + ");  // dL/d" + g.values[v].name);
+        bind.add("d_" + ins[i], "S* d_" + ins[i] + " = A(" + S(b.offset) + ");  // dL/d" + g.values[v].name);
         if (b.first == my_step)
-          w.line("Be::fill(d_" + ins[i] + ", N * " + S(g.values[v].elems()) +
-                 ", S(0));  // first gradient written into this buffer");
+          body.line("Be::fill(d_" + ins[i] + ", N * " + S(g.values[v].elems()) +
+                    ", S(0));  // first gradient written into this buffer");
       }
-      L.emit_backward(ctx, w);
+      L.emit_backward(ctx, body);
     } else {
-      L.emit_forward(ctx, w, ph);
+      L.emit_forward(ctx, body, ph);
       for (size_t o = 0; o < outs.size(); ++o) {
         int v = lop.out_values[o];
         if (L.output_is_external(ctx, static_cast<int>(o))) continue;
         if (is_model_output(v))
-          w.line("if (out_." + ident(g.values[v].name) + ") Be::copy(out_." + ident(g.values[v].name) + ", " + outs[o] +
-                 ", N * " + S(g.values[v].elems()) + ");");
-        if (static_cast<int>(lop.op->index) == g.loss_op) w.line("loss_ptr_ = " + outs[o] + ";  // read by train_forward (after the whole pass)");
+          body.line("if (out_." + ident(g.values[v].name) + ") Be::copy(out_." + ident(g.values[v].name) + ", " +
+                    outs[o] + ", N * " + S(g.values[v].elems()) + ");");
+        if (static_cast<int>(lop.op->index) == g.loss_op)
+          body.line("loss_ptr_ = " + outs[o] + ";  // read by train_forward (after the whole pass)");
       }
     }
+    bind.declare_used(w, body.str());
+    w.lines(body.str());
     w.close();
   }
 
@@ -310,8 +315,8 @@ struct Emitter {
     w.line();
     // class
     w.line("// The model at fixed sizes. S = float for use, double for gradient checks. Be = the");
-    w.line("// backend: akorn::CpuBackend (host memory, akorn/ops/*.hpp) or akorn::cuda::Backend");
-    w.line("// (device memory, akorn/cuda/ops/*.cuh; model_cuda.cu). Both provide every kernel with");
+    w.line("// backend: akorn::CpuBackend (host memory, akorn/ops/<op>/cpu.hpp) or akorn::cuda::Backend");
+    w.line("// (device memory, akorn/ops/<op>/cuda.cuh; model_cuda.cu). Both provide every kernel with");
     w.line("// the same template parameters and signatures, so this one class serves both.");
     w.open("template <typename S, typename Be = akorn::CpuBackend> class Model {");
     w.line(" public:");

@@ -25,30 +25,11 @@ struct TestEmitter {
 
   explicit TestEmitter(const Program& p) : prog(p), g(*p.graph), m(*p.graph->model) {}
 
-  int64_t off(const Plan& plan, const std::string& name) const {
+  // The offset of a plan buffer as the generated test reads it from the emitted plan table
+  // (k<Table>[i].offset), or -1 for none.
+  static std::string off(const Plan& plan, const char* table, const std::string& name) {
     int i = plan.find(name);
-    return i < 0 ? -1 : plan.buffers[i].offset;
-  }
-
-  // Valid token range of an int32 model input, from the ops that read it.
-  std::pair<int, int> token_range(const std::string& name) const {
-    int lo = 0, hi = INT_MAX;
-    for (const auto& op : m.ops) {
-      for (size_t i = 0; i < op.inputs.size(); ++i) {
-        if (op.inputs[i] != name) continue;
-        if (op.kind == OpKind::Embedding) {
-          lo = std::max(lo, 0);
-          hi = std::min(hi, op.as<EmbeddingAttrs>().num_embeddings - 1);
-        } else if (op.kind == OpKind::CrossEntropyLoss && i == 1) {
-          int K = C_of(g.value(op.inputs[0]));
-          int o = op.as<CrossEntropyLossAttrs>().target_offset;
-          lo = std::max(lo, -o);
-          hi = std::min(hi, K - 1 - o);
-        }
-      }
-    }
-    if (hi == INT_MAX) hi = std::max(lo, 9);
-    return {lo, hi};
+    return i < 0 ? "-1" : std::string(table) + "[" + S(i) + "].offset";
   }
 
   std::string emit() const {
@@ -67,12 +48,11 @@ struct TestEmitter {
     w.line("using akorn::testing::GoldenStep;");
     w.line("using akorn::testing::Report;");
     w.line();
-    w.line("// valid token ranges of the int32 inputs (from the ops that read them)");
+    w.line("// valid token ranges of the int32 inputs (kInputs: what the ops that read them accept)");
     w.open("static const std::vector<akorn::testing::TokenRange> kTokenRanges = {");
-    for (const auto& in : m.inputs) {
-      auto [lo, hi] = in.dtype == DType::I32 ? token_range(in.name) : std::pair<int, int>{0, 0};
-      w.line("{" + S(lo) + ", " + S(hi) + "},  // " + in.name);
-    }
+    for (size_t i = 0; i < m.inputs.size(); ++i)
+      w.line("{int(kInputs[" + S(static_cast<int>(i)) + "].token_lo), int(kInputs[" + S(static_cast<int>(i)) +
+             "].token_hi)},  // " + m.inputs[i].name);
     w.close("};");
     w.line();
     emit_grad_ops(w);
@@ -126,9 +106,9 @@ struct TestEmitter {
         int mi = -1;
         for (size_t k = 0; k < m.inputs.size(); ++k)
           if (m.inputs[k].name == v.name) mi = static_cast<int>(k);
-        int64_t o = mi >= 0 ? -1 : off(tp, "value " + v.name);
-        int64_t go = lop.in_needs_grad[i] ? off(tp, "grad " + v.name) : -1;
-        ins += "{\"" + v.name + "\", " + S(o) + ", " + S(v.elems()) + ", " + S(go) + ", " + S(mi) + "}, ";
+        const std::string o = mi >= 0 ? "-1" : off(tp, "kTrainPlan", "value " + v.name);
+        const std::string go = lop.in_needs_grad[i] ? off(tp, "kTrainPlan", "grad " + v.name) : "-1";
+        ins += "{\"" + v.name + "\", " + o + ", " + S(v.elems()) + ", " + go + ", " + S(mi) + "}, ";
       }
       w.line("c.inputs = {" + ins + "};");
       std::string outs;
@@ -136,8 +116,8 @@ struct TestEmitter {
         if (lop.impl->output_is_external(ctx, static_cast<int>(o))) continue;
         const Value& v = g.values[lop.out_values[o]];
         if (!prog.value_needs_grad[lop.out_values[o]]) continue;
-        outs += "{\"" + v.name + "\", " + S(off(tp, "value " + v.name)) + ", " + S(v.elems()) + ", " +
-                S(off(tp, "grad " + v.name)) + ", -1}, ";
+        outs += "{\"" + v.name + "\", " + off(tp, "kTrainPlan", "value " + v.name) + ", " + S(v.elems()) + ", " +
+                off(tp, "kTrainPlan", "grad " + v.name) + ", -1}, ";
       }
       w.line("c.outputs = {" + outs + "};");
       std::string ps;
@@ -155,6 +135,7 @@ struct TestEmitter {
 
   void emit_golden_steps(Writer& w, Phase ph) const {
     const Plan& p = ph == Phase::Infer ? prog.infer_plan : prog.train_plan;
+    const char* table = ph == Phase::Infer ? "kInferPlan" : "kTrainPlan";
     std::string prefix = ph == Phase::Infer ? "inf_" : "fwd_";
     w.line("using M = Model<S>;");
     w.line("std::vector<GoldenStep<Spec, S>> steps;");
@@ -166,7 +147,7 @@ struct TestEmitter {
         if (lop.impl->output_is_external(ctx, static_cast<int>(o))) continue;
         const Value& v = g.values[lop.out_values[o]];
         const bool per_batch = static_cast<int>(lop.op->index) == g.loss_op;  // the loss: one number per batch
-        vals += "{\"" + v.name + "\", " + S(off(p, "value " + v.name)) + ", " + S(v.elems()) + ", " + B(per_batch) +
+        vals += "{\"" + v.name + "\", " + off(p, table, "value " + v.name) + ", " + S(v.elems()) + ", " + B(per_batch) +
                 "}, ";
       }
       w.line("steps.push_back({\"" + lop.op->name + "\", [](M& m) { m." + prefix + ident(lop.op->name) + "(); }, {" +

@@ -1,6 +1,6 @@
 // Lowerings of the small ops: Embedding, OscillatorInit, ReLU, Add, Linear, Pool,
 // CrossEntropyLoss. Each says which kernel it calls and how; the emitter binds the names.
-#include <akorn/workspace.hpp>
+#include <akorn/ops/cross_entropy/layout.hpp>
 
 #include "../diag.hpp"
 #include "op_common.hpp"

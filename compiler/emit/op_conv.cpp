@@ -1,5 +1,6 @@
 // Lowerings of the convolutions: Conv2d and ReadOutConv (spec §4).
-#include <akorn/workspace.hpp>
+#include <akorn/ops/conv2d/layout.hpp>
+#include <akorn/ops/readout_conv/layout.hpp>
 
 #include "op_common.hpp"
 

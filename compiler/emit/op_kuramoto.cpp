@@ -6,8 +6,10 @@
 // intermediates of J (attention probabilities, GTA-transformed q/k/v, ...) and J(x_t) are
 // either stored too (default) or recomputed from x_t in the backward pass
 // (LowerOptions::recompute_steps), trading one extra J forward per step for memory.
-#include <akorn/kuramoto_sizes.hpp>
-#include <akorn/workspace.hpp>
+#include <akorn/ops/attn_j/layout.hpp>
+#include <akorn/ops/conv2d/layout.hpp>
+#include <akorn/ops/fc_j/layout.hpp>
+#include <akorn/ops/group_norm/layout.hpp>
 
 #include "op_common.hpp"
 
@@ -37,9 +39,9 @@ Sizes sizes_of(const OpCtx& c) {
   s.PC = static_cast<int64_t>(s.P) * s.C;
   switch (a.connectivity) {
     case Connectivity::Attn:
-      s.j_saved = akorn::kur_sizes::attn_saved_elems(s.H, s.W, s.C, s.heads, a.gta);
-      s.j_fwd_ws = akorn::kur_sizes::attn_fwd_ws_elems(s.H, s.W, s.C, s.heads, a.gta);
-      s.j_bwd_ws = akorn::kur_sizes::attn_bwd_ws_elems(s.H, s.W, s.C, s.heads, a.gta);
+      s.j_saved = akorn::attn_j_saved_elems(s.H, s.W, s.C, s.heads, a.gta);
+      s.j_fwd_ws = akorn::attn_j_fwd_ws_elems(s.H, s.W, s.C, s.heads, a.gta);
+      s.j_bwd_ws = akorn::attn_j_bwd_ws_elems(s.H, s.W, s.C, s.heads, a.gta);
       break;
     case Connectivity::Conv:
       s.j_saved = 0;
@@ -48,8 +50,8 @@ Sizes sizes_of(const OpCtx& c) {
       break;
     case Connectivity::Fc:
       s.j_saved = 0;
-      s.j_fwd_ws = akorn::kur_sizes::fc_fwd_ws_elems(s.P, s.C);
-      s.j_bwd_ws = akorn::kur_sizes::fc_bwd_ws_elems(s.P, s.C);
+      s.j_fwd_ws = akorn::fc_j_fwd_ws_elems(s.P, s.C);
+      s.j_bwd_ws = akorn::fc_j_bwd_ws_elems(s.P, s.C);
       break;
   }
   return s;

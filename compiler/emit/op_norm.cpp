@@ -1,5 +1,6 @@
 // Lowerings of GroupNorm and BatchNorm.
-#include <akorn/workspace.hpp>
+#include <akorn/ops/batch_norm/layout.hpp>
+#include <akorn/ops/group_norm/layout.hpp>
 
 #include "op_common.hpp"
 

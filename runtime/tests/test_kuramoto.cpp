@@ -12,13 +12,14 @@
 #include <vector>
 
 #include "akorn/finite_diff.hpp"
-#include "akorn/kuramoto_sizes.hpp"
-#include "akorn/ops/attn_j.hpp"
-#include "akorn/ops/fc_j.hpp"
-#include "akorn/ops/gta_init.hpp"
-#include "akorn/ops/kuramoto_step.hpp"
-#include "akorn/ops/normalize.hpp"
-#include "akorn/ops/oscillator_init.hpp"
+#include "akorn/ops/attn_j/layout.hpp"
+#include "akorn/ops/fc_j/layout.hpp"
+#include "akorn/ops/attn_j/cpu.hpp"
+#include "akorn/ops/fc_j/cpu.hpp"
+#include "akorn/ops/attn_j/gta_init.hpp"
+#include "akorn/ops/kuramoto_step/cpu.hpp"
+#include "akorn/ops/normalize/cpu.hpp"
+#include "akorn/ops/oscillator_init/cpu.hpp"
 #include "akorn/rng.hpp"
 
 using namespace akorn;
@@ -599,9 +600,9 @@ TEST(GtaInit, Values) {
 }
 
 TEST(Sizes, MatchKernels) {
-  static_assert(kur_sizes::attn_saved_elems(9, 9, 512, 8, true) == AttnJ<float, 9, 9, 512, 8, true>::saved_elems);
-  static_assert(kur_sizes::fc_fwd_ws_elems(4, 3) == FcJ<float, 4, 3>::fwd_ws_elems);
-  EXPECT_EQ(kur_sizes::attn_saved_elems(3, 3, 16, 2, false), 9 * (4 * 16 + 2 * 9));
+  static_assert(attn_j_saved_elems(9, 9, 512, 8, true) == AttnJ<float, 9, 9, 512, 8, true>::saved_elems);
+  static_assert(fc_j_fwd_ws_elems(4, 3) == FcJ<float, 4, 3>::fwd_ws_elems);
+  EXPECT_EQ(attn_j_saved_elems(3, 3, 16, 2, false), 9 * (4 * 16 + 2 * 9));
 }
 
 // ------------------------------------------------------------------------------------------

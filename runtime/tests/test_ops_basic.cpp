@@ -1,4 +1,4 @@
-// Tests of the basic CPU kernels (runtime/include/akorn/ops/*.hpp), ggml style:
+// Tests of the basic CPU kernels (runtime/include/akorn/ops/<op>/cpu.hpp), ggml style:
 //  (1) finite-difference gradient checks in double precision for every input and parameter
 //      gradient, with L = sum(r * y) for a random r (so dy = r); backward must accumulate,
 //      so every gradient buffer starts at a non-zero constant that is subtracted afterwards;
@@ -16,16 +16,16 @@
 #include <vector>
 
 #include "akorn/finite_diff.hpp"
-#include "akorn/ops/batch_norm.hpp"
-#include "akorn/ops/conv2d.hpp"
-#include "akorn/ops/cross_entropy.hpp"
-#include "akorn/ops/elementwise.hpp"
-#include "akorn/ops/embedding.hpp"
-#include "akorn/ops/group_norm.hpp"
-#include "akorn/ops/linear.hpp"
-#include "akorn/ops/pool.hpp"
-#include "akorn/ops/readout_conv.hpp"
-#include "akorn/ops/scale_bias.hpp"
+#include "akorn/ops/batch_norm/cpu.hpp"
+#include "akorn/ops/conv2d/cpu.hpp"
+#include "akorn/ops/cross_entropy/cpu.hpp"
+#include "akorn/ops/elementwise/cpu.hpp"
+#include "akorn/ops/embedding/cpu.hpp"
+#include "akorn/ops/group_norm/cpu.hpp"
+#include "akorn/ops/linear/cpu.hpp"
+#include "akorn/ops/pool/cpu.hpp"
+#include "akorn/ops/readout_conv/cpu.hpp"
+#include "akorn/ops/scale_bias/cpu.hpp"
 
 // Every member of every kernel must compile in both precisions (the tests below mostly
 // run float forward only).

@@ -1,5 +1,5 @@
 // The CPU backend of generated models: Model<S, akorn::CpuBackend> runs the kernels of
-// akorn/ops/*.hpp on host memory. A backend supplies every kernel of ops/kernel_list.hpp
+// akorn/ops/<op>/cpu.hpp on host memory. A backend supplies every kernel of ops/kernel_list.hpp
 // under the same name, template parameters and signatures (the CUDA one,
 // akorn::cuda::Backend in akorn/cuda/backend.cuh, is made from the same list), plus the few
 // memory operations generated code does itself (copy, fill, reading the loss).
@@ -9,22 +9,22 @@
 #include <vector>
 
 #include "akorn/common.hpp"
-#include "akorn/ops/attn_j.hpp"
-#include "akorn/ops/batch_norm.hpp"
-#include "akorn/ops/conv2d.hpp"
-#include "akorn/ops/cross_entropy.hpp"
-#include "akorn/ops/elementwise.hpp"
-#include "akorn/ops/embedding.hpp"
-#include "akorn/ops/fc_j.hpp"
+#include "akorn/ops/attn_j/cpu.hpp"
+#include "akorn/ops/batch_norm/cpu.hpp"
+#include "akorn/ops/conv2d/cpu.hpp"
+#include "akorn/ops/cross_entropy/cpu.hpp"
+#include "akorn/ops/elementwise/cpu.hpp"
+#include "akorn/ops/embedding/cpu.hpp"
+#include "akorn/ops/fc_j/cpu.hpp"
 #include "akorn/ops/kernel_list.hpp"
-#include "akorn/ops/group_norm.hpp"
-#include "akorn/ops/kuramoto_step.hpp"
-#include "akorn/ops/linear.hpp"
-#include "akorn/ops/normalize.hpp"
-#include "akorn/ops/oscillator_init.hpp"
-#include "akorn/ops/pool.hpp"
-#include "akorn/ops/readout_conv.hpp"
-#include "akorn/ops/scale_bias.hpp"
+#include "akorn/ops/group_norm/cpu.hpp"
+#include "akorn/ops/kuramoto_step/cpu.hpp"
+#include "akorn/ops/linear/cpu.hpp"
+#include "akorn/ops/normalize/cpu.hpp"
+#include "akorn/ops/oscillator_init/cpu.hpp"
+#include "akorn/ops/pool/cpu.hpp"
+#include "akorn/ops/readout_conv/cpu.hpp"
+#include "akorn/ops/scale_bias/cpu.hpp"
 
 namespace akorn {
 
@@ -32,7 +32,7 @@ struct CpuBackend {
   static constexpr bool on_device = false;
   static constexpr const char* name = "cpu";
 
-  // ---- kernels: every entry of ops/kernel_list.hpp, from akorn/ops/*.hpp
+  // ---- kernels: every entry of ops/kernel_list.hpp, from akorn/ops/<op>/cpu.hpp
 #define AKORN_CPU_KERNEL(Name, PARAMS, ARGS) AKORN_KERNEL_ALIAS(akorn, Name, PARAMS, ARGS)
   AKORN_KERNELS(AKORN_CPU_KERNEL)
 #undef AKORN_CPU_KERNEL

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "model_info.hpp"
-#include "ops/gta_init.hpp"
+#include "akorn/ops/attn_j/gta_init.hpp"
 #include "rng.hpp"
 
 namespace akorn {

@@ -6,18 +6,18 @@
 //   nvcc -std=c++17 -Iruntime/include -arch=sm_90 -c runtime/tests/cuda/compile_basic_ops.cu
 #include <cstdint>
 
-#include "akorn/cuda/ops/batch_norm.cuh"
-#include "akorn/cuda/ops/conv2d.cuh"
-#include "akorn/cuda/ops/cross_entropy.cuh"
-#include "akorn/cuda/ops/elementwise.cuh"
-#include "akorn/cuda/ops/embedding.cuh"
-#include "akorn/cuda/ops/group_norm.cuh"
-#include "akorn/cuda/ops/linear.cuh"
-#include "akorn/cuda/ops/normalize.cuh"
-#include "akorn/cuda/ops/oscillator_init.cuh"
-#include "akorn/cuda/ops/pool.cuh"
-#include "akorn/cuda/ops/readout_conv.cuh"
-#include "akorn/cuda/ops/scale_bias.cuh"
+#include "akorn/ops/batch_norm/cuda.cuh"
+#include "akorn/ops/conv2d/cuda.cuh"
+#include "akorn/ops/cross_entropy/cuda.cuh"
+#include "akorn/ops/elementwise/cuda.cuh"
+#include "akorn/ops/embedding/cuda.cuh"
+#include "akorn/ops/group_norm/cuda.cuh"
+#include "akorn/ops/linear/cuda.cuh"
+#include "akorn/ops/normalize/cuda.cuh"
+#include "akorn/ops/oscillator_init/cuda.cuh"
+#include "akorn/ops/pool/cuda.cuh"
+#include "akorn/ops/readout_conv/cuda.cuh"
+#include "akorn/ops/scale_bias/cuda.cuh"
 #include "akorn/cuda/optim.cuh"
 
 namespace ac = akorn::cuda;
@@ -69,7 +69,7 @@ namespace ac = akorn::cuda;
 AKORN_BASIC_OPS(float)
 AKORN_BASIC_OPS(double)
 
-// The CUDA structs declare the CPU sizes (workspace.hpp is the one source of truth).
+// The CUDA structs declare the CPU sizes (each op's layout.hpp is the one source of truth).
 static_assert(ac::Conv2d<float, 12, 12, 32, 16, 3, 2, 1, true>::HO == 6, "conv2d HO");
 static_assert(ac::Conv2d<float, 12, 12, 32, 32, 5, 1, 2, true>::fwd_ws_elems == 144 * 32 * 25, "conv2d ws");
 static_assert(ac::Conv2d<float, 9, 9, 512, 512, 1, 1, 0, true>::fwd_ws_elems == 0, "pointwise ws");

@@ -1,4 +1,4 @@
-// Compile check of the CUDA Kuramoto ops (akorn/cuda/ops/{kuramoto_step,attn_j,fc_j}.cuh):
+// Compile check of the CUDA Kuramoto ops (akorn/ops/{kuramoto_step,attn_j,fc_j}/cuda.cuh):
 // explicitly instantiates every struct for float and double at the real model sizes and
 // calls every forward / backward, so all device code is instantiated.
 //   nvcc -std=c++17 -Iruntime/include -arch=sm_90 -c runtime/tests/cuda/compile_kuramoto_ops.cu
@@ -8,9 +8,9 @@
 #include <cstdio>
 
 #include "akorn/cuda/common.cuh"
-#include "akorn/cuda/ops/attn_j.cuh"
-#include "akorn/cuda/ops/fc_j.cuh"
-#include "akorn/cuda/ops/kuramoto_step.cuh"
+#include "akorn/ops/attn_j/cuda.cuh"
+#include "akorn/ops/fc_j/cuda.cuh"
+#include "akorn/ops/kuramoto_step/cuda.cuh"
 
 using akorn::index_t;
 using akorn::OmegaMode;

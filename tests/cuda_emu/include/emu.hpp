@@ -1,5 +1,5 @@
 // CPU emulation of the CUDA execution model, for running the real kernels of
-// runtime/include/akorn/cuda/ on a machine without a GPU (tests/cuda_emu).
+// runtime/include/akorn/ (the .cuh files) on a machine without a GPU (tests/cuda_emu).
 //
 // A launch runs its blocks one after another on the calling thread. Within a block every
 // CUDA thread is a fiber (ucontext) with its own stack; a fiber runs until it reaches a

@@ -1,23 +1,23 @@
 // The CUDA backend of generated models: Model<S, akorn::cuda::Backend> runs the kernels of
-// akorn/cuda/ops/*.cuh on device memory (params, grads, arena, inputs and outputs are all
+// akorn/ops/<op>/cuda.cuh on device memory (params, grads, arena, inputs and outputs are all
 // device pointers). Its kernel list is akorn/ops/kernel_list.hpp, as akorn::CpuBackend's.
 #pragma once
 #include "akorn/cuda/common.cuh"
-#include "akorn/cuda/ops/attn_j.cuh"
-#include "akorn/cuda/ops/batch_norm.cuh"
-#include "akorn/cuda/ops/conv2d.cuh"
-#include "akorn/cuda/ops/cross_entropy.cuh"
-#include "akorn/cuda/ops/elementwise.cuh"
-#include "akorn/cuda/ops/embedding.cuh"
-#include "akorn/cuda/ops/fc_j.cuh"
-#include "akorn/cuda/ops/group_norm.cuh"
-#include "akorn/cuda/ops/kuramoto_step.cuh"
-#include "akorn/cuda/ops/linear.cuh"
-#include "akorn/cuda/ops/normalize.cuh"
-#include "akorn/cuda/ops/oscillator_init.cuh"
-#include "akorn/cuda/ops/pool.cuh"
-#include "akorn/cuda/ops/readout_conv.cuh"
-#include "akorn/cuda/ops/scale_bias.cuh"
+#include "akorn/ops/attn_j/cuda.cuh"
+#include "akorn/ops/batch_norm/cuda.cuh"
+#include "akorn/ops/conv2d/cuda.cuh"
+#include "akorn/ops/cross_entropy/cuda.cuh"
+#include "akorn/ops/elementwise/cuda.cuh"
+#include "akorn/ops/embedding/cuda.cuh"
+#include "akorn/ops/fc_j/cuda.cuh"
+#include "akorn/ops/group_norm/cuda.cuh"
+#include "akorn/ops/kuramoto_step/cuda.cuh"
+#include "akorn/ops/linear/cuda.cuh"
+#include "akorn/ops/normalize/cuda.cuh"
+#include "akorn/ops/oscillator_init/cuda.cuh"
+#include "akorn/ops/pool/cuda.cuh"
+#include "akorn/ops/readout_conv/cuda.cuh"
+#include "akorn/ops/scale_bias/cuda.cuh"
 #include "akorn/ops/kernel_list.hpp"
 
 namespace akorn::cuda {
@@ -26,7 +26,7 @@ struct Backend {
   static constexpr bool on_device = true;
   static constexpr const char* name = "cuda";
 
-  // ---- kernels: every entry of akorn/ops/kernel_list.hpp, from akorn/cuda/ops/*.cuh
+  // ---- kernels: every entry of akorn/ops/kernel_list.hpp, from akorn/ops/<op>/cuda.cuh
 #define AKORN_CUDA_KERNEL(Name, PARAMS, ARGS) AKORN_KERNEL_ALIAS(cuda, Name, PARAMS, ARGS)
   AKORN_KERNELS(AKORN_CUDA_KERNEL)
 #undef AKORN_CUDA_KERNEL
