@@ -24,6 +24,7 @@
 #include "akorn_generated.h"
 #include "akorn_schema_text.hpp"
 #include "diag.hpp"
+#include "ops/op.hpp"
 #include "sha256.hpp"
 
 namespace akornc {
@@ -573,113 +574,23 @@ struct Conv {
     m.import_map_hash = sha256_hex(m.import_map_text);
   }
 
-  void convert_options(Op& op, const fb::Op* fo) {
-    switch (fo->options_type()) {
-      case fb::OpOptions_EmbeddingOptions: {
-        const auto* o = fo->options_as_EmbeddingOptions();
-        EmbeddingAttrs a;
-        a.num_embeddings = required(op, o->num_embeddings(), "num_embeddings");
-        a.dim = required(op, o->dim(), "dim");
-        op.attrs = a;
-        break;
-      }
-      case fb::OpOptions_OscillatorInitOptions: {
-        const auto* o = fo->options_as_OscillatorInitOptions();
-        OscillatorInitAttrs a;
-        a.mode = enum_val<OscInit>(&op, "mode", o->mode(), fb::OscInit_MIN, fb::OscInit_MAX, fb::EnumNamesOscInit());
-        op.attrs = a;
-        break;
-      }
-      case fb::OpOptions_KuramotoOptions: {
-        const auto* o = fo->options_as_KuramotoOptions();
-        KuramotoAttrs a;
-        a.n = required(op, o->n(), "n");
-        a.steps = required(op, o->steps(), "steps");
-        a.connectivity = enum_val<Connectivity>(&op, "connectivity", o->connectivity(), fb::Connectivity_MIN,
-                                                fb::Connectivity_MAX, fb::EnumNamesConnectivity());
-        a.heads = o->heads();
-        a.gta = o->gta();
-        a.kernel_size = o->kernel_size();
-        a.omega = enum_val<OmegaMode>(&op, "omega", o->omega(), fb::OmegaMode_MIN, fb::OmegaMode_MAX,
-                                      fb::EnumNamesOmegaMode());
-        a.omega_init = o->omega_init();
-        a.omega_learned = o->omega_learned();
-        a.project = o->project();
-        a.gamma = o->gamma();
-        a.gamma_learned = o->gamma_learned();
-        a.stimulus_norm = enum_val<StimulusNorm>(&op, "stimulus_norm", o->stimulus_norm(), fb::StimulusNorm_MIN,
-                                                 fb::StimulusNorm_MAX, fb::EnumNamesStimulusNorm());
-        op.attrs = a;
-        break;
-      }
-      case fb::OpOptions_ReadOutConvOptions: {
-        const auto* o = fo->options_as_ReadOutConvOptions();
-        ReadOutConvAttrs a;
-        a.out_channels = required(op, o->out_channels(), "out_channels");
-        a.n_out = required(op, o->n_out(), "n_out");
-        a.kernel_size = o->kernel_size();
-        a.padding = o->padding();
-        op.attrs = a;
-        break;
-      }
-      case fb::OpOptions_Conv2dOptions: {
-        const auto* o = fo->options_as_Conv2dOptions();
-        Conv2dAttrs a;
-        a.out_channels = required(op, o->out_channels(), "out_channels");
-        a.kernel_size = o->kernel_size();
-        a.stride = o->stride();
-        a.padding = o->padding();
-        a.bias = o->bias();
-        op.attrs = a;
-        break;
-      }
-      case fb::OpOptions_ReLUOptions: op.attrs = ReLUAttrs{}; break;
-      case fb::OpOptions_AddOptions: op.attrs = AddAttrs{}; break;
-      case fb::OpOptions_GroupNormOptions: {
-        const auto* o = fo->options_as_GroupNormOptions();
-        GroupNormAttrs a;
-        a.groups = required(op, o->groups(), "groups");
-        a.eps = o->eps();
-        a.affine = o->affine();
-        op.attrs = a;
-        break;
-      }
-      case fb::OpOptions_BatchNormOptions: {
-        const auto* o = fo->options_as_BatchNormOptions();
-        BatchNormAttrs a;
-        a.eps = o->eps();
-        a.momentum = o->momentum();
-        op.attrs = a;
-        break;
-      }
-      case fb::OpOptions_LinearOptions: {
-        const auto* o = fo->options_as_LinearOptions();
-        LinearAttrs a;
-        a.out_features = required(op, o->out_features(), "out_features");
-        a.bias = o->bias();
-        op.attrs = a;
-        break;
-      }
-      case fb::OpOptions_PoolOptions: {
-        const auto* o = fo->options_as_PoolOptions();
-        PoolAttrs a;
-        a.kind = enum_val<PoolKind>(&op, "kind", o->kind(), fb::PoolKind_MIN, fb::PoolKind_MAX, fb::EnumNamesPoolKind());
-        a.global = o->global();
-        a.kernel_size = o->kernel_size();
-        a.stride = o->stride();
-        op.attrs = a;
-        break;
-      }
-      case fb::OpOptions_CrossEntropyLossOptions: {
-        const auto* o = fo->options_as_CrossEntropyLossOptions();
-        CrossEntropyLossAttrs a;
-        a.target_offset = o->target_offset();
-        op.attrs = a;
-        break;
-      }
-      default:
-        fail(op_where(op, false) + ": unknown op type; known op types: " + known_op_types());
+  // The op's options through its parser (ops/<op>.cpp), which asks this for required
+  // fields and enum values; errors name the file, the op and the field.
+  struct Reader : OptionsReader {
+    Conv& conv;
+    const Op& op;
+    Reader(Conv& c, const Op& o) : conv(c), op(o) {}
+    int required(const flatbuffers::Optional<int32_t>& v, const char* field) const override {
+      return conv.required(op, v, field);
     }
+    int enum_index(const char* field, int v, int lo, int hi, const char* const* names) const override {
+      return conv.enum_val<int>(&op, field, v, lo, hi, names);
+    }
+  };
+
+  void convert_options(Op& op, const fb::Op* fo) {
+    // convert() checked the type id: op.kind is OpOptions type - 1 and the options are set
+    op_def(op.kind).parse(Reader(*this, op), *fo, op);
   }
 };
 

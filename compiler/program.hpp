@@ -123,7 +123,7 @@ struct OpCtx {
   std::string kt() const;   // the op's kernel-type alias name, e.g. "K_klayer"
 };
 
-// One per op kind (emit/op_*.cpp). Names used by emitted code, bound by the emitter:
+// One per op kind (ops/<op>.cpp, reached through its OpDef). Names used by emitted code, bound by the emitter:
 //   inputs/outputs: in_names()/out_names() (const S* / S*), their gradients "d_<name>" (S*,
 //   nullptr when not needed), parameters by local name and "d_<local>" (nullptr when not
 //   trainable), buffers by role; N = batch; for Kuramoto in inference, `steps` (runtime T).

@@ -8,29 +8,12 @@
 #include <unordered_set>
 
 #include "ops.hpp"
+#include "../ops/op.hpp"
 #include "tasks/tasks.hpp"
 
 #include <akorn/ops/conv2d/layout.hpp>
 
 namespace akornc {
-
-const char* op_kind_name(OpKind k) {
-  switch (k) {
-    case OpKind::Embedding: return "Embedding";
-    case OpKind::OscillatorInit: return "OscillatorInit";
-    case OpKind::Kuramoto: return "Kuramoto";
-    case OpKind::ReadOutConv: return "ReadOutConv";
-    case OpKind::Conv2d: return "Conv2d";
-    case OpKind::ReLU: return "ReLU";
-    case OpKind::Add: return "Add";
-    case OpKind::GroupNorm: return "GroupNorm";
-    case OpKind::BatchNorm: return "BatchNorm";
-    case OpKind::Linear: return "Linear";
-    case OpKind::Pool: return "Pool";
-    case OpKind::CrossEntropyLoss: return "CrossEntropyLoss";
-  }
-  return "?";
-}
 
 namespace check_detail {
 
@@ -88,6 +71,15 @@ int conv_out(const OpCtx& c, const char* axis, int64_t h, int64_t k, int64_t str
   return static_cast<int>(akorn::conv2d_out_size(int(h), int(k), int(stride), int(pad)));
 }
 
+int64_t conv_geometry(const OpCtx& c, int kernel_size, int padding) {
+  c.check_range("kernel_size", kernel_size, 1, kMaxKernel);
+  if (padding == -1) return kernel_size / 2;
+  if (padding < 0 || padding >= kernel_size)
+    c.fail("padding must be -1 (kernel_size/2) or in [0, kernel_size-1] = [0, " + std::to_string(kernel_size - 1) +
+           "] (got " + std::to_string(padding) + ")");
+  return padding;
+}
+
 }  // namespace check_detail
 
 namespace {
@@ -128,39 +120,9 @@ std::string show(const std::string& s) {
 
 const char* kIdentRule = "must be an identifier ([A-Za-z_][A-Za-z0-9_]*, at most 128 characters)";
 
-struct Arity { int in_min, in_max, out_min, out_max; };
-
-Arity arity(OpKind k) {
-  switch (k) {
-    case OpKind::OscillatorInit: return {1, 2, 1, 1};
-    case OpKind::Kuramoto: return {2, 2, 1, 2};
-    case OpKind::Add: return {2, 2, 1, 1};
-    case OpKind::CrossEntropyLoss: return {2, 2, 1, 1};
-    default: return {1, 1, 1, 1};
-  }
-}
-
 std::string count_str(int lo, int hi, const char* what) {
   std::string s = lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " + std::to_string(hi);
   return s + " " + what + (hi == 1 ? "" : "s");
-}
-
-std::vector<OutSpec> infer(const OpCtx& c) {
-  switch (c.op.kind) {
-    case OpKind::Embedding: return infer_embedding(c);
-    case OpKind::OscillatorInit: return infer_oscillator_init(c);
-    case OpKind::Kuramoto: return infer_kuramoto(c);
-    case OpKind::ReadOutConv: return infer_readout_conv(c);
-    case OpKind::Conv2d: return infer_conv2d(c);
-    case OpKind::ReLU: return infer_relu(c);
-    case OpKind::Add: return infer_add(c);
-    case OpKind::GroupNorm: return infer_group_norm(c);
-    case OpKind::BatchNorm: return infer_batch_norm(c);
-    case OpKind::Linear: return infer_linear(c);
-    case OpKind::Pool: return infer_pool(c);
-    case OpKind::CrossEntropyLoss: return infer_cross_entropy(c);
-  }
-  c.fail("unknown op kind");
 }
 
 // The attrs variant must match the kind (always true for parse's output; cheap to assert).
@@ -231,14 +193,14 @@ Graph check_model(const Model& m) {
       fail_op(m, op, "duplicate op name '" + op.name + "' (also op " + std::to_string(prev->second) + ")");
     op_index[op.name] = static_cast<int>(oi);
 
-    Arity a = arity(op.kind);
+    const OpArity a = op_def(op.kind).arity;
     int nin = static_cast<int>(op.inputs.size()), nout = static_cast<int>(op.outputs.size());
     if (nin < a.in_min || nin > a.in_max)
       fail_op(m, op, "takes " + count_str(a.in_min, a.in_max, "input") + ", got " + std::to_string(nin));
     if (nout < a.out_min || nout > a.out_max)
       fail_op(m, op, "has " + count_str(a.out_min, a.out_max, "output") + ", got " + std::to_string(nout));
 
-    OpCtx ctx{m, op, {}};
+    check_detail::OpCtx ctx{m, op, {}};
     for (int k = 0; k < nin; ++k) {
       const std::string& name = op.inputs[static_cast<size_t>(k)];
       auto it = value_index.find(name);
@@ -259,7 +221,7 @@ Graph check_model(const Model& m) {
       fail_op(m, op, "a model may have at most one CrossEntropyLoss (op " + std::to_string(g.loss_op) +
                          " is one already)");
 
-    std::vector<OutSpec> outs = infer(ctx);
+    std::vector<OutSpec> outs = op_def(op.kind).infer(ctx);
     // Kuramoto may have 1 or 2 outputs; the inference gives both shapes
     if (outs.size() < op.outputs.size()) fail_op(m, op, "internal error: inference gave too few outputs");
 
@@ -272,7 +234,7 @@ Graph check_model(const Model& m) {
     }
     // The tokens an input may hold: what every op that reads it accepts (model tables carry
     // the range, so generic drivers make valid random inputs and check files against it).
-    for (const OpCtx::TokenLimit& t : ctx.tokens) {
+    for (const check_detail::OpCtx::TokenLimit& t : ctx.tokens) {
       Value& v = g.values[static_cast<size_t>(value_index[op.inputs[t.input]])];
       const int64_t lo = std::max(v.token_lo, t.lo), hi = std::min(v.token_hi, t.hi);
       if (lo > hi)

@@ -1,4 +1,4 @@
-// Internal to check/: the per-op-family attribute checks and shape inference.
+// What an op's check (attribute checks and shape inference, ops/<op>.cpp) sees and may call.
 #pragma once
 #include <string>
 #include <vector>
@@ -48,17 +48,8 @@ int64_t sat_mul(int64_t a, int64_t b);  // saturates at INT64_MAX/4 for non-nega
 // Conv output size: (H + 2 pad - k) / stride + 1, computed in int64; fails if < 1.
 int conv_out(const OpCtx& c, const char* axis, int64_t h, int64_t k, int64_t stride, int64_t pad);
 
-std::vector<OutSpec> infer_embedding(const OpCtx& c);
-std::vector<OutSpec> infer_kuramoto(const OpCtx& c);
-std::vector<OutSpec> infer_readout_conv(const OpCtx& c);
-std::vector<OutSpec> infer_conv2d(const OpCtx& c);
-std::vector<OutSpec> infer_group_norm(const OpCtx& c);
-std::vector<OutSpec> infer_batch_norm(const OpCtx& c);
-std::vector<OutSpec> infer_oscillator_init(const OpCtx& c);
-std::vector<OutSpec> infer_relu(const OpCtx& c);
-std::vector<OutSpec> infer_add(const OpCtx& c);
-std::vector<OutSpec> infer_linear(const OpCtx& c);
-std::vector<OutSpec> infer_pool(const OpCtx& c);
-std::vector<OutSpec> infer_cross_entropy(const OpCtx& c);
+// kernel_size / padding of a convolution (Conv2d, ReadOutConv) checked; the effective
+// padding (-1 = kernel_size/2).
+int64_t conv_geometry(const OpCtx& c, int kernel_size, int padding);
 
 }  // namespace akornc::check_detail

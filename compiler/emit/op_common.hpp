@@ -1,4 +1,4 @@
-// Helpers shared by the per-op lowerings (op_*.cpp).
+// Helpers shared by the lowerings of the ops (ops/<op>.cpp).
 #pragma once
 #include <cmath>
 #include <string>
@@ -35,6 +35,9 @@ inline ParamDecl make_param(const std::string& name, std::vector<int> shape, Par
 }
 // PyTorch's default for conv / linear weights and biases: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 inline double fan_in_bound(int64_t fan_in) { return 1.0 / std::sqrt(static_cast<double>(fan_in)); }
+
+// A convolution's effective padding: -1 = kernel_size / 2 (checked by conv_geometry).
+inline int pad_of(int padding, int k) { return padding < 0 ? k / 2 : padding; }
 
 // "d_<name>" when that gradient exists, else "nullptr" (for kernel arguments).
 inline std::string grad_or_null(bool needed, const std::string& name) {

@@ -1,3 +1,9 @@
+// Kuramoto: the Kuramoto layer: T unrolled steps of coupling J and the fused update (spec §2-3).
+// Everything akornc knows of the op, behind one interface (ops/op.hpp): its options
+// (parse), attribute checks and shape inference (check), and lowering: parameters,
+// buffers, kernel types and the emitted code. The runtime side is its folder
+// runtime/include/akorn/ops/ (docs/OPS.md has the contract).
+//
 // Lowering of the Kuramoto layer (spec §2-3): stimulus normalisation, the normalised
 // initial state, T unrolled steps of "coupling J(x), then one fused element-wise update",
 // and backpropagation through the T steps in reverse order.
@@ -11,12 +17,107 @@
 #include <akorn/ops/fc_j/layout.hpp>
 #include <akorn/ops/group_norm/layout.hpp>
 
-#include "op_common.hpp"
+#include "op.hpp"
 
 namespace akornc {
-
 namespace {
 
+// ---- parse: KuramotoOptions -> KuramotoAttrs
+void parse(const OptionsReader& r, const fb::Op& fo, Op& op) {
+  const auto* o = fo.options_as_KuramotoOptions();
+  KuramotoAttrs a;
+  a.n = r.required(o->n(), "n");
+  a.steps = r.required(o->steps(), "steps");
+  a.connectivity = r.enum_value<Connectivity>("connectivity", o->connectivity(), fb::Connectivity_MIN,
+                                          fb::Connectivity_MAX, fb::EnumNamesConnectivity());
+  a.heads = o->heads();
+  a.gta = o->gta();
+  a.kernel_size = o->kernel_size();
+  a.omega = r.enum_value<OmegaMode>("omega", o->omega(), fb::OmegaMode_MIN, fb::OmegaMode_MAX,
+                                fb::EnumNamesOmegaMode());
+  a.omega_init = o->omega_init();
+  a.omega_learned = o->omega_learned();
+  a.project = o->project();
+  a.gamma = o->gamma();
+  a.gamma_learned = o->gamma_learned();
+  a.stimulus_norm = r.enum_value<StimulusNorm>("stimulus_norm", o->stimulus_norm(), fb::StimulusNorm_MIN,
+                                           fb::StimulusNorm_MAX, fb::EnumNamesStimulusNorm());
+  op.attrs = a;
+}
+
+}  // namespace
+}  // namespace akornc
+
+namespace akornc::check_detail {
+namespace {
+
+// ---- check: attributes and shapes
+std::vector<OutSpec> infer(const OpCtx& c) {
+  const auto& a = c.op.as<KuramotoAttrs>();
+  c.expect_features(0, "x0");
+  c.expect_features(1, "c");
+  const auto& xs = c.in[0]->shape;
+  const auto& cs = c.in[1]->shape;
+  if (xs != cs)
+    c.fail("x0 '" + c.in[0]->name + "' " + shape_str(xs) + " and c '" + c.in[1]->name + "' " + shape_str(cs) +
+           " must have the same shape");
+  const int64_t H = xs[0], W = xs[1], C = xs[2], P = H * W;
+
+  if (a.n < 2 || a.n % 2 != 0) c.fail("n must be even and >= 2 (got " + std::to_string(a.n) + ")");
+  if (C % a.n != 0)
+    c.fail("channels " + std::to_string(C) + " is not divisible by n=" + std::to_string(a.n));
+  if (a.steps < 1 || a.steps > kMaxSteps)
+    c.fail("steps must be in [1, " + std::to_string(kMaxSteps) + "] (got " + std::to_string(a.steps) + ")");
+  c.check_finite("gamma", a.gamma, /*positive=*/true);
+  c.check_finite("omega_init", a.omega_init);
+
+  switch (a.connectivity) {
+    case Connectivity::Attn: {
+      if (a.heads < 1) c.fail("heads must be >= 1 (got " + std::to_string(a.heads) + ")");
+      if (C % a.heads != 0)
+        c.fail("channels " + std::to_string(C) + " is not divisible by heads=" + std::to_string(a.heads));
+      const int64_t hd = C / a.heads;
+      if (a.gta && hd % 2 != 0)
+        c.fail("GTA needs an even head dimension (C/heads = " + std::to_string(hd) + ")");
+      c.check_param("J.w_qkv", {3 * C, C});
+      c.check_param("J.w_o", {C, C});
+      // attention matrix per head: P x P
+      if (sat_mul(P, P) > kMaxElems)
+        c.fail("attention over " + std::to_string(P) + " positions needs a " + std::to_string(P) + "x" +
+               std::to_string(P) + " matrix per head (too large)");
+      if (a.gta) c.check_param("J.gta", {4, P, hd / 2, 2, 2});  // sets q, k, v, o
+      break;
+    }
+    case Connectivity::Conv: {
+      if (a.kernel_size < 1 || a.kernel_size % 2 == 0 || a.kernel_size > kMaxKernel)
+        c.fail("conv J needs an odd kernel_size in [1, " + std::to_string(kMaxKernel - 1) + "] (got " +
+               std::to_string(a.kernel_size) + ")");
+      c.check_param("J.weight", {C, C, a.kernel_size, a.kernel_size});
+      break;
+    }
+    case Connectivity::Fc: {
+      const int64_t cp = C * P;  // C, P <= 2^31 each but C*P per sample < 2^31 (input checked)
+      if (cp > kMaxFcSize)
+        c.fail("Fc connectivity needs C*P <= " + std::to_string(kMaxFcSize) + " (got C=" + std::to_string(C) +
+               ", P=" + std::to_string(P) + ", C*P=" + std::to_string(cp) + "; the dense J would have (C*P)^2 entries)");
+      c.check_param("J.weight", {cp, cp});
+      break;
+    }
+  }
+
+  std::vector<OutSpec> outs;
+  outs.push_back(OutSpec{DType::F32, xs, false});
+  outs.push_back(OutSpec{DType::F32, {a.steps + 1}, false});
+  return outs;
+}
+
+}  // namespace
+}  // namespace akornc::check_detail
+
+namespace akornc {
+namespace {
+
+// ---- lower and emit
 struct Sizes {
   int H, W, P, C, n, T, heads, hd, k;
   int64_t PC;
@@ -375,6 +476,10 @@ struct KuramotoLowering : OpLowering {
 
 }  // namespace
 
-const OpLowering& lowering_kuramoto() { static KuramotoLowering l; return l; }
+const OpDef& op_kuramoto() {
+  static const KuramotoLowering lowering;
+  static const OpDef def{OpKind::Kuramoto, "Kuramoto", {2, 2, 1, 2}, parse, check_detail::infer, lowering};
+  return def;
+}
 
 }  // namespace akornc
