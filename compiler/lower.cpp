@@ -7,6 +7,8 @@
 #include "import_map.hpp"
 #include "program.hpp"
 
+#include <akorn/format.hpp>
+
 namespace akornc {
 
 std::string ident(const std::string& name) {
@@ -90,13 +92,66 @@ Program lower(const Graph& g, const LowerOptions& opt) {
     lop.has_backward = any_out && g.loss_op >= 0;
   }
 
-  prog.infer_plan = plan_memory(prog, Phase::Infer);
+  // ---- plan: lifetimes of every buffer of a phase, then their places in the arena
+  prog.infer_plan = plan_lifetimes(prog, Phase::Infer);
+  place_buffers(prog.infer_plan);
   verify_plan(prog.infer_plan);
   if (g.loss_op >= 0) {
-    prog.train_plan = plan_memory(prog, Phase::Train);
+    prog.train_plan = plan_lifetimes(prog, Phase::Train);
+    place_buffers(prog.train_plan);
     verify_plan(prog.train_plan);
   }
   return prog;
+}
+
+double arena_bytes(const Plan& plan, int batch) { return 4.0 * static_cast<double>(plan.total_elems) * batch; }
+
+BudgetedProgram lower_within_budget(const Graph& g, const LowerOptions& opt, bool want_other, int batch,
+                                    double max_bytes, const std::string& max_text) {
+  using akorn::human_bytes;
+  BudgetedProgram r{lower(g, opt), std::nullopt, "", "", ""};
+  if (g.loss_op >= 0 && (want_other || max_bytes > 0)) {
+    LowerOptions o2 = opt;
+    o2.recompute_steps = !opt.recompute_steps;
+    r.other = lower(g, o2);
+  }
+  if (max_bytes <= 0) return r;
+  const std::string bstr = " at batch " + std::to_string(batch) + " ";
+  const std::string limit = "--max-memory " + max_text;
+  const std::string limit_b = limit + " (" + std::to_string(static_cast<long long>(max_bytes)) + " B)";
+  if (g.loss_op >= 0) {
+    const Program& stored = opt.recompute_steps ? *r.other : r.prog;
+    const Program& recomputed = opt.recompute_steps ? r.prog : *r.other;
+    const double st = arena_bytes(stored.train_plan, batch), rc = arena_bytes(recomputed.train_plan, batch);
+    if (opt.recompute_steps) {
+      if (rc > max_bytes) {
+        r.error = "training arena " + human_bytes(rc) + bstr + "with --recompute exceeds " + limit + " (" +
+                  human_bytes(st) + " with the Kuramoto steps stored)";
+        return r;
+      }
+      r.verdict = "memory budget " + limit_b + ": training arena " + human_bytes(rc) + " (--recompute) fits";
+    } else if (st <= max_bytes) {
+      r.verdict = "memory budget " + limit_b + ": training arena " + human_bytes(st) + " fits with the Kuramoto steps stored";
+    } else if (rc <= max_bytes) {
+      r.note = "training arena " + human_bytes(st) + bstr + "exceeds " + limit +
+               "; recomputing Kuramoto steps in the backward pass: " + human_bytes(rc);
+      r.verdict = "memory budget " + limit_b + ": training arena " + human_bytes(st) +
+                  " with the Kuramoto steps stored does not fit; " + human_bytes(rc) + " recomputed (--recompute) fits";
+      std::swap(r.prog, *r.other);  // prog: the recompute plan (its options say so)
+    } else {
+      r.error = "training arena" + bstr + "exceeds " + limit + ": " + human_bytes(st) +
+                " with the Kuramoto steps stored, " + human_bytes(rc) + " recomputed (--recompute)";
+      return r;
+    }
+  }
+  // Inference runs on its own arena: it must fit too (a model without a loss has only it).
+  const double infer = arena_bytes(r.prog.infer_plan, batch);
+  if (infer > max_bytes) {
+    r.error = "inference arena " + human_bytes(infer) + bstr + "exceeds " + limit;
+    return r;
+  }
+  if (g.loss_op < 0) r.verdict = "memory budget " + limit_b + ": inference arena " + human_bytes(infer) + " fits";
+  return r;
 }
 
 }  // namespace akornc

@@ -68,8 +68,6 @@ bool parse_size(const std::string& text, double& bytes) {
   return false;
 }
 
-double arena_bytes(const Plan& plan, int batch) { return 4.0 * static_cast<double>(plan.total_elems) * batch; }
-
 using akorn::human_bytes;
 
 // `other`: the same model lowered with the opposite --recompute setting (training arena with
@@ -121,10 +119,10 @@ void print_check(const Program& prog, const Program& other, int batch, bool show
     std::printf("training also holds gradients and Adam state: %s\n",
                 human_bytes(3.0 * 4.0 * static_cast<double>(prog.param_elems)).c_str());
   if (show_plan) {
-    std::printf("inference plan (%zu buffers, %d steps):\n%s", prog.infer_plan.buffers.size(), prog.infer_plan.steps,
+    std::printf("inference plan (%zu buffers, %d steps):\n%s", prog.infer_plan.buffers.size(), prog.infer_plan.schedule.steps,
                 format_plan(prog.infer_plan, batch).c_str());
     if (g.loss_op >= 0)
-      std::printf("training plan (%zu buffers, %d steps):\n%s", prog.train_plan.buffers.size(), prog.train_plan.steps,
+      std::printf("training plan (%zu buffers, %d steps):\n%s", prog.train_plan.buffers.size(), prog.train_plan.schedule.steps,
                   format_plan(prog.train_plan, batch).c_str());
   }
 }
@@ -208,55 +206,15 @@ int main(int argc, char** argv) {
   try {
     Model model = load_model(spec);
     Graph graph = check_model(model);
-    Program prog = lower(graph, opt);
-    // The same model with the opposite --recompute setting: check prints both training
-    // arenas, and --max-memory may switch to recompute.
-    std::optional<Program> other;
-    if (graph.loss_op >= 0 && (cmd == "check" || max_memory > 0)) {
-      LowerOptions o2 = opt;
-      o2.recompute_steps = !opt.recompute_steps;
-      other = lower(graph, o2);
+    BudgetedProgram bp = lower_within_budget(graph, opt, cmd == "check", batch, max_memory, max_memory_text);
+    if (!bp.error.empty()) {
+      std::fprintf(stderr, "akornc: %s\n", bp.error.c_str());
+      return 1;
     }
-    std::string budget;
-    if (max_memory > 0) {
-      const std::string bstr = " at batch " + std::to_string(batch) + " ";
-      const std::string limit = "--max-memory " + max_memory_text;
-      const std::string limit_b = limit + " (" + std::to_string(static_cast<long long>(max_memory)) + " B)";
-      if (graph.loss_op >= 0) {
-        const Program& stored = opt.recompute_steps ? *other : prog;
-        const Program& recomputed = opt.recompute_steps ? prog : *other;
-        const double st = arena_bytes(stored.train_plan, batch), rc = arena_bytes(recomputed.train_plan, batch);
-        if (opt.recompute_steps) {
-          if (rc > max_memory) {
-            std::fprintf(stderr, "akornc: training arena %s%swith --recompute exceeds %s (%s with the Kuramoto steps stored)\n",
-                         human_bytes(rc).c_str(), bstr.c_str(), limit.c_str(), human_bytes(st).c_str());
-            return 1;
-          }
-          budget = "memory budget " + limit_b + ": training arena " + human_bytes(rc) + " (--recompute) fits";
-        } else if (st <= max_memory) {
-          budget = "memory budget " + limit_b + ": training arena " + human_bytes(st) + " fits with the Kuramoto steps stored";
-        } else if (rc <= max_memory) {
-          std::fprintf(stderr, "akornc: training arena %s%sexceeds %s; recomputing Kuramoto steps in the backward pass: %s\n",
-                       human_bytes(st).c_str(), bstr.c_str(), limit.c_str(), human_bytes(rc).c_str());
-          budget = "memory budget " + limit_b + ": training arena " + human_bytes(st) +
-                   " with the Kuramoto steps stored does not fit; " + human_bytes(rc) + " recomputed (--recompute) fits";
-          std::swap(prog, *other);  // prog: the recompute plan (its options say so)
-        } else {
-          std::fprintf(stderr,
-                       "akornc: training arena%sexceeds %s: %s with the Kuramoto steps stored, %s recomputed (--recompute)\n",
-                       bstr.c_str(), limit.c_str(), human_bytes(st).c_str(), human_bytes(rc).c_str());
-          return 1;
-        }
-      }
-      // Inference runs on its own arena: it must fit too (a model without a loss has only it).
-      const double infer = arena_bytes(prog.infer_plan, batch);
-      if (infer > max_memory) {
-        std::fprintf(stderr, "akornc: inference arena %s%sexceeds %s\n", human_bytes(infer).c_str(), bstr.c_str(),
-                     limit.c_str());
-        return 1;
-      }
-      if (graph.loss_op < 0) budget = "memory budget " + limit_b + ": inference arena " + human_bytes(infer) + " fits";
-    }
+    if (!bp.note.empty()) std::fprintf(stderr, "akornc: %s\n", bp.note.c_str());
+    Program& prog = bp.prog;
+    const std::optional<Program>& other = bp.other;
+    const std::string& budget = bp.verdict;
     if (cmd == "check") {
       print_check(prog, other ? *other : prog, batch, show_plan, budget);
       return 0;

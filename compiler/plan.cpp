@@ -1,4 +1,6 @@
-// Memory plan: a liveness-based arena, TFLite-style greedy-by-size placement.
+// Memory plan, in two steps kept apart (as TFLite Micro's planner): the lifetimes of every
+// buffer a phase needs (plan_lifetimes, from the phase's schedule), then their places in one
+// arena, greedy by size (place_buffers).
 // Every buffer's size is per sample, so offsets stay valid for any batch size N once
 // multiplied by N. The plan is data: `akornc check --plan` prints it, verify_plan() proves
 // no two buffers that are live at the same step overlap, and the generated tests check the
@@ -19,8 +21,9 @@ int64_t align_up(int64_t x) { return (x + kAlign - 1) / kAlign * kAlign; }
 
 struct Builder {
   Plan plan;
-  int add(const std::string& name, int64_t elems, int first, int last) {
+  int add(const BufferKey& key, const std::string& name, int64_t elems, int first, int last) {
     PlannedBuffer b;
+    b.key = key;
     b.name = name;
     b.ident = ident(name);
     b.elems = elems;
@@ -32,29 +35,37 @@ struct Builder {
 };
 }  // namespace
 
-Plan plan_memory(const Program& prog, Phase phase) {
-  const Graph& g = *prog.graph;
-  Builder b;
-  b.plan.phase = phase;
-
-  // Schedule: the forward steps of the ops this phase runs, then (training) the backward
-  // steps in reverse order.
-  std::vector<int> fwd_step(prog.ops.size(), -1), bwd_step(prog.ops.size(), -1);
+Schedule plan_schedule(const Program& prog, Phase phase) {
+  // The forward steps of the ops this phase runs, then (training) the backward steps in
+  // reverse order.
+  Schedule s;
+  s.fwd_step.assign(prog.ops.size(), -1);
+  s.bwd_step.assign(prog.ops.size(), -1);
   int step = 0;
   for (size_t i = 0; i < prog.ops.size(); ++i) {
     const LoweredOp& lop = prog.ops[i];
     if (phase == Phase::Infer ? lop.in_infer : lop.in_train) {
-      fwd_step[i] = step++;
-      b.plan.step_names.push_back("forward " + lop.op->name);
+      s.fwd_step[i] = step++;
+      s.step_names.push_back("forward " + lop.op->name);
     }
   }
   if (phase == Phase::Train)
     for (size_t i = prog.ops.size(); i-- > 0;)
       if (prog.ops[i].has_backward) {
-        bwd_step[i] = step++;
-        b.plan.step_names.push_back("backward " + prog.ops[i].op->name);
+        s.bwd_step[i] = step++;
+        s.step_names.push_back("backward " + prog.ops[i].op->name);
       }
-  b.plan.steps = step;
+  s.steps = step;
+  return s;
+}
+
+Plan plan_lifetimes(const Program& prog, Phase phase) {
+  const Graph& g = *prog.graph;
+  Builder b;
+  b.plan.phase = phase;
+  b.plan.schedule = plan_schedule(prog, phase);
+  const std::vector<int>& fwd_step = b.plan.schedule.fwd_step;
+  const std::vector<int>& bwd_step = b.plan.schedule.bwd_step;
 
   // Values: from their producer's step to their last reader (forward consumers, and in
   // training the backward steps that read them).
@@ -79,7 +90,7 @@ Plan plan_memory(const Program& prog, Phase phase) {
             last = std::max(last, bwd_step[c]);
       }
       // The loss is one number per batch; it still gets one element per sample.
-      b.add("value " + v.name, v.elems(), fwd_step[i], last);
+      b.add(BufferKey::value(lop.out_values[o]), "value " + v.name, v.elems(), fwd_step[i], last);
     }
     for (const BufReq& r : lop.impl->buffers(ctx, phase)) {
       int first = fwd_step[i], last = fwd_step[i];
@@ -88,7 +99,7 @@ Plan plan_memory(const Program& prog, Phase phase) {
         if (bwd_step[i] < 0) continue;
         first = last = bwd_step[i];
       }
-      b.add(lop.op->name + ": " + r.role, r.elems, first, last);
+      b.add(BufferKey::op_buffer(lop.op->index, r.role), lop.op->name + ": " + r.role, r.elems, first, last);
     }
   }
 
@@ -108,24 +119,27 @@ Plan plan_memory(const Program& prog, Phase phase) {
       int last = val.producer >= 0 ? bwd_step[val.producer] : -1;
       if (first < 0) first = last;  // the loss: seeded by its own backward step
       if (first < 0 || last < 0) continue;
-      b.add("grad " + val.name, val.elems(), first, std::max(first, last));
+      b.add(BufferKey::grad(static_cast<int>(v)), "grad " + val.name, val.elems(), first, std::max(first, last));
     }
   }
+  return b.plan;
+}
 
+void place_buffers(Plan& plan) {
   // Greedy by size: largest first, each at the lowest offset that does not collide with an
   // already placed buffer whose lifetime intersects.
-  std::vector<int> order(b.plan.buffers.size());
+  std::vector<int> order(plan.buffers.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
   std::stable_sort(order.begin(), order.end(), [&](int a, int c) {
-    return b.plan.buffers[a].elems > b.plan.buffers[c].elems;
+    return plan.buffers[a].elems > plan.buffers[c].elems;
   });
   std::vector<int> placed;
   int64_t total = 0;
   for (int idx : order) {
-    PlannedBuffer& buf = b.plan.buffers[idx];
+    PlannedBuffer& buf = plan.buffers[idx];
     std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of live neighbours
     for (int p : placed) {
-      const PlannedBuffer& o = b.plan.buffers[p];
+      const PlannedBuffer& o = plan.buffers[p];
       if (o.first <= buf.last && buf.first <= o.last)
         busy.push_back({o.offset, o.offset + align_up(o.elems)});
     }
@@ -139,8 +153,7 @@ Plan plan_memory(const Program& prog, Phase phase) {
     total = std::max(total, off + align_up(buf.elems));
     placed.push_back(idx);
   }
-  b.plan.total_elems = total;
-  return b.plan;
+  plan.total_elems = total;
 }
 
 void verify_plan(const Plan& plan) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,24 +50,45 @@ struct BufReq {
   std::string what;           // comment for the generated code
 };
 
-// One buffer of the arena plan.
+// What a planned buffer holds: a value, a value's gradient, or a buffer an op asked for
+// (BufReq, by role). The plan and the emitter find buffers by this key, never by name.
+struct BufferKey {
+  enum class Kind { Value, Grad, OpBuffer };
+  Kind kind = Kind::Value;
+  int index = -1;             // Graph::values index (Value, Grad) or the op's index (OpBuffer)
+  std::string role;           // OpBuffer: BufReq::role
+  static BufferKey value(int v) { return {Kind::Value, v, {}}; }
+  static BufferKey grad(int v) { return {Kind::Grad, v, {}}; }
+  static BufferKey op_buffer(int op, const std::string& role) { return {Kind::OpBuffer, op, role}; }
+  bool operator==(const BufferKey& o) const { return kind == o.kind && index == o.index && role == o.role; }
+};
+
+// One buffer of the arena plan: its lifetime (plan_lifetimes), then its place (place_buffers).
 struct PlannedBuffer {
-  std::string name;           // "value h1", "grad h1", "op klayer: X"
+  BufferKey key;
+  std::string name;           // for people and the generated tables: "value h1", "grad h1", "klayer: X"
   std::string ident;          // C++ identifier used in generated tables
   int64_t elems = 0;          // per sample
   int first = 0, last = 0;    // schedule steps during which it is live (inclusive)
-  int64_t offset = -1;        // per sample, filled by plan
+  int64_t offset = -1;        // per sample, filled by place_buffers
+};
+
+// The steps of one phase, stored once: the plan's lifetimes, the emitted schedules and the
+// emitter's "first writer zeroes the gradient" all read it.
+struct Schedule {
+  std::vector<int> fwd_step, bwd_step;  // per op (Program::ops order): its step, or -1
+  std::vector<std::string> step_names;  // "forward klayer", "backward head", ...
+  int steps = 0;
 };
 
 struct Plan {
   Phase phase = Phase::Infer;
+  Schedule schedule;
   std::vector<PlannedBuffer> buffers;
   int64_t total_elems = 0;    // per sample
-  int steps = 0;
-  std::vector<std::string> step_names;
-  int find(const std::string& name) const {
+  int find(const BufferKey& key) const {
     for (size_t i = 0; i < buffers.size(); ++i)
-      if (buffers[i].name == name) return static_cast<int>(i);
+      if (buffers[i].key == key) return static_cast<int>(i);
     return -1;
   }
 };
@@ -148,7 +170,24 @@ struct OpLowering {
 const OpLowering& lowering_for(OpKind kind);
 
 Program lower(const Graph& g, const LowerOptions& opt);   // lower.cpp (also runs plan)
-Plan plan_memory(const Program& prog, Phase phase);       // plan.cpp
+
+// The memory budget (--max-memory): the model lowered as `opt` asks, or, when its training
+// arena at `batch` does not fit `max_bytes` and the --recompute one does, with the Kuramoto
+// steps recomputed (`note` says so, for stderr). `other`: the opposite --recompute setting
+// (lowered when `want_other` or a budget is given); `verdict`: the budget line for `check`;
+// `error`: non-empty when nothing fits.
+struct BudgetedProgram {
+  Program prog;
+  std::optional<Program> other;
+  std::string verdict, note, error;
+};
+BudgetedProgram lower_within_budget(const Graph& g, const LowerOptions& opt, bool want_other, int batch,
+                                    double max_bytes, const std::string& max_text);
+double arena_bytes(const Plan& p, int batch);             // float32 arena of a plan at `batch`
+
+Schedule plan_schedule(const Program& prog, Phase phase); // plan.cpp: the steps of a phase
+Plan plan_lifetimes(const Program& prog, Phase phase);    // every buffer and its live steps
+void place_buffers(Plan& plan);                           // greedy by size: the offsets
 void verify_plan(const Plan& plan);                       // throws CompileError on overlap
 std::string format_plan(const Plan& plan, int batch);     // human-readable table
 

@@ -79,23 +79,13 @@ struct Emitter {
 
   const Plan& plan(Phase ph) const { return ph == Phase::Infer ? prog.infer_plan : prog.train_plan; }
 
-  int64_t offset_of(Phase ph, const std::string& name) const {
+  const PlannedBuffer& buffer_of(Phase ph, const BufferKey& key) const {
     const Plan& p = plan(ph);
-    int i = p.find(name);
-    if (i < 0) fail("emit: no planned buffer '" + name + "' (internal error)");
-    return p.buffers[i].offset;
+    int i = p.find(key);
+    if (i < 0) fail("emit: a buffer of op or value " + std::to_string(key.index) + " is not planned (internal error)");
+    return p.buffers[i];
   }
-
-  int bwd_step(const LoweredOp& lop) const {
-    // steps of the training plan: forward ops in order, then backward ops in reverse
-    int step = static_cast<int>(prog.ops.size());
-    for (size_t i = prog.ops.size(); i-- > 0;) {
-      if (!prog.ops[i].has_backward) continue;
-      if (&prog.ops[i] == &lop) return step;
-      ++step;
-    }
-    return -1;
-  }
+  int64_t offset_of(Phase ph, const BufferKey& key) const { return buffer_of(ph, key).offset; }
 
   bool is_model_input(int v) const { return g.values[v].producer < 0; }
   bool is_model_output(int v) const {
@@ -114,7 +104,7 @@ struct Emitter {
     if (is_model_input(v))
       b.add(local, ty + " " + local + " = in_." + ident(val.name) + ";  // model input " + value_comment(v));
     else
-      b.add(local, ty + " " + local + " = A(" + S(offset_of(ph, "value " + val.name)) + ");  // value " +
+      b.add(local, ty + " " + local + " = A(" + S(offset_of(ph, BufferKey::value(v))) + ");  // value " +
                        value_comment(v));
   }
 
@@ -157,24 +147,24 @@ struct Emitter {
       }
       if (backward && !L.bwd_needs_output(ctx, static_cast<int>(o))) continue;
       bind.add(outs[o], std::string(backward ? "const S* " : "S* ") + outs[o] + " = A(" +
-                            S(offset_of(ph, "value " + g.values[v].name)) + ");  // value " + value_comment(v));
+                            S(offset_of(ph, BufferKey::value(v))) + ");  // value " + value_comment(v));
     }
     bind_params(bind, lop, backward);
     // buffers
     for (const BufReq& r : L.buffers(ctx, ph)) {
       bool live = backward ? r.life != BufReq::FwdWs : r.life != BufReq::BwdWs;
       if (!live) continue;
-      bind.add(r.role, "S* " + r.role + " = A(" + S(offset_of(ph, lop.op->name + ": " + r.role)) + ");  // " +
+      bind.add(r.role, "S* " + r.role + " = A(" + S(offset_of(ph, BufferKey::op_buffer(lop.op->index, r.role))) + ");  // " +
                            r.what + ", " + S(r.elems) + " per sample");
     }
     if (ph == Phase::Infer && lop.op->kind == OpKind::Kuramoto) body.line("const int steps = steps_;");
     if (backward) {
-      int my_step = bwd_step(lop);
+      const int my_step = plan(ph).schedule.bwd_step[static_cast<size_t>(&lop - prog.ops.data())];
       // gradients of the outputs (read) ...
       for (size_t o = 0; o < outs.size(); ++o) {
         int v = lop.out_values[o];
         if (!prog.value_needs_grad[v]) continue;
-        bind.add("d_" + outs[o], "S* d_" + outs[o] + " = A(" + S(offset_of(ph, "grad " + g.values[v].name)) +
+        bind.add("d_" + outs[o], "S* d_" + outs[o] + " = A(" + S(offset_of(ph, BufferKey::grad(v))) +
                                      ");  // dL/d" + g.values[v].name);
         if (static_cast<int>(lop.op->index) == g.loss_op) body.line("Be::fill(d_" + outs[o] + ", 1, S(1));  // dL/dL");
       }
@@ -182,8 +172,7 @@ struct Emitter {
       for (size_t i = 0; i < ins.size(); ++i) {
         int v = lop.in_values[i];
         if (!lop.in_needs_grad[i]) continue;
-        const Plan& p = plan(ph);
-        const PlannedBuffer& b = p.buffers[p.find("grad " + g.values[v].name)];
+        const PlannedBuffer& b = buffer_of(ph, BufferKey::grad(v));
         bind.add("d_" + ins[i], "S* d_" + ins[i] + " = A(" + S(b.offset) + ");  // dL/d" + g.values[v].name);
         if (b.first == my_step)
           body.line("Be::fill(d_" + ins[i] + ", N * " + S(g.values[v].elems()) +
@@ -305,7 +294,7 @@ struct Emitter {
         w.line("{" + quoted(b.name) + ", " + S(b.offset) + ", " + S(b.elems) + ", " + S(b.first) + ", " + S(b.last) + "},");
       w.close("};");
       w.line("inline constexpr akorn::index_t k" + nm + "ArenaElems = " + S(p.total_elems) + ";  // per sample");
-      w.line("inline constexpr int k" + nm + "Steps = " + S(p.steps) + ";");
+      w.line("inline constexpr int k" + nm + "Steps = " + S(p.schedule.steps) + ";");
     }
     w.line("inline constexpr bool kTrainable = " + B(g.loss_op >= 0) + ";");
     int trainT = 0;
@@ -400,8 +389,8 @@ struct Emitter {
     w.line("// in order equals infer (the plan test runs it with dead buffers poisoned).");
     w.open("static std::vector<OpStep> infer_schedule() {");
     w.open("return {");
-    for (const auto& lop : prog.ops)
-      if (lop.in_infer)
+    for (size_t i = 0; i < prog.ops.size(); ++i)
+      if (const LoweredOp& lop = prog.ops[i]; prog.infer_plan.schedule.fwd_step[i] >= 0)
         w.line("{" + quoted(lop.op->name) + ", " + quoted(op_kind_name(lop.op->kind)) + ", &Model::inf_" +
                ident(lop.op->name) + ", nullptr},");
     w.close("};");
@@ -411,7 +400,9 @@ struct Emitter {
       w.line("// per-op timing (`bench-ops`): running it in order equals train_forward + train_backward.");
       w.open("static std::vector<OpStep> train_schedule() {");
       w.open("return {");
-      for (const auto& lop : prog.ops) {
+      for (size_t i = 0; i < prog.ops.size(); ++i) {
+        const LoweredOp& lop = prog.ops[i];
+        if (prog.train_plan.schedule.fwd_step[i] < 0) continue;
         const std::string id = ident(lop.op->name);
         w.line("{" + quoted(lop.op->name) + ", " + quoted(op_kind_name(lop.op->kind)) + ", &Model::fwd_" + id + ", " +
                (lop.has_backward ? "&Model::bwd_" + id : std::string("nullptr")) + "},");

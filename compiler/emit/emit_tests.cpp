@@ -27,8 +27,8 @@ struct TestEmitter {
 
   // The offset of a plan buffer as the generated test reads it from the emitted plan table
   // (k<Table>[i].offset), or -1 for none.
-  static std::string off(const Plan& plan, const char* table, const std::string& name) {
-    int i = plan.find(name);
+  static std::string off(const Plan& plan, const char* table, const BufferKey& key) {
+    int i = plan.find(key);
     return i < 0 ? "-1" : std::string(table) + "[" + S(i) + "].offset";
   }
 
@@ -106,8 +106,8 @@ struct TestEmitter {
         int mi = -1;
         for (size_t k = 0; k < m.inputs.size(); ++k)
           if (m.inputs[k].name == v.name) mi = static_cast<int>(k);
-        const std::string o = mi >= 0 ? "-1" : off(tp, "kTrainPlan", "value " + v.name);
-        const std::string go = lop.in_needs_grad[i] ? off(tp, "kTrainPlan", "grad " + v.name) : "-1";
+        const std::string o = mi >= 0 ? "-1" : off(tp, "kTrainPlan", BufferKey::value(lop.in_values[i]));
+        const std::string go = lop.in_needs_grad[i] ? off(tp, "kTrainPlan", BufferKey::grad(lop.in_values[i])) : "-1";
         ins += "{\"" + v.name + "\", " + o + ", " + S(v.elems()) + ", " + go + ", " + S(mi) + "}, ";
       }
       w.line("c.inputs = {" + ins + "};");
@@ -116,8 +116,8 @@ struct TestEmitter {
         if (lop.impl->output_is_external(ctx, static_cast<int>(o))) continue;
         const Value& v = g.values[lop.out_values[o]];
         if (!prog.value_needs_grad[lop.out_values[o]]) continue;
-        outs += "{\"" + v.name + "\", " + off(tp, "kTrainPlan", "value " + v.name) + ", " + S(v.elems()) + ", " +
-                off(tp, "kTrainPlan", "grad " + v.name) + ", -1}, ";
+        outs += "{\"" + v.name + "\", " + off(tp, "kTrainPlan", BufferKey::value(lop.out_values[o])) + ", " + S(v.elems()) + ", " +
+                off(tp, "kTrainPlan", BufferKey::grad(lop.out_values[o])) + ", -1}, ";
       }
       w.line("c.outputs = {" + outs + "};");
       std::string ps;
@@ -147,7 +147,7 @@ struct TestEmitter {
         if (lop.impl->output_is_external(ctx, static_cast<int>(o))) continue;
         const Value& v = g.values[lop.out_values[o]];
         const bool per_batch = static_cast<int>(lop.op->index) == g.loss_op;  // the loss: one number per batch
-        vals += "{\"" + v.name + "\", " + off(p, table, "value " + v.name) + ", " + S(v.elems()) + ", " + B(per_batch) +
+        vals += "{\"" + v.name + "\", " + off(p, table, BufferKey::value(lop.out_values[o])) + ", " + S(v.elems()) + ", " + B(per_batch) +
                 "}, ";
       }
       w.line("steps.push_back({\"" + lop.op->name + "\", [](M& m) { m." + prefix + ident(lop.op->name) + "(); }, {" +
