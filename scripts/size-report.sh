@@ -67,12 +67,13 @@ echo
 
 strip_for() { case "$1" in aarch64) echo aarch64-linux-gnu-strip ;; *) echo strip ;; esac; }
 
-# Programs of a generated CMakeLists.txt: every add_executable but the test binaries.
-# <model> serves inference and training, <model>-infer inference only; *-train (or _)
-# would be reported as such.
+# Programs of a generated CMakeLists.txt (akorn_model_targets, runtime/cmake/AkornRuntime.cmake):
+# <model> serves inference and training, <model>-infer (INFER_BINARY) inference only.
 programs() {
-  grep -oE '^ *add_executable\(([A-Za-z0-9_.+-]+)' "$1" | sed -E 's/.*\(//' |
-    grep -vE '_(gpu_)?tests$' | sort -u
+  local name
+  name=$(sed -nE 's/^akorn_model_targets\(NAME ([^ ]+) .*/\1/p' "$1")
+  echo "$name"
+  if grep -q '^akorn_model_targets(.* INFER_BINARY' "$1"; then echo "$name-infer"; fi
 }
 role() {
   case "$1" in
@@ -115,7 +116,7 @@ for spec in "$root"/models/*.json; do
       builtin) label="cpu $(uname -m), builtin GEMM" ;;
       aarch64) label="cpu aarch64 (cross), builtin GEMM" ;;
       cuda)  # the architectures given, else the generated project's default list
-        archs=${AKORN_CUDA_ARCHS:-$(sed -nE 's/.*set\(CMAKE_CUDA_ARCHITECTURES "([^"]*)"\).*/\1/p' "$src/CMakeLists.txt" | head -1)}
+        archs=${AKORN_CUDA_ARCHS:-$(sed -nE 's/.*akorn_enable_cuda\("([^"]*)"\).*/\1/p' "$src/CMakeLists.txt" | head -1)}
         label="cpu + CUDA (sm ${archs//;/ })" ;;
     esac
     for prog in $(programs "$src/CMakeLists.txt"); do

@@ -26,7 +26,7 @@ int64_t sat_mul(int64_t a, int64_t b) {
   return a * b;
 }
 
-void OpCtx::expect_features(size_t i, const char* role) const {
+void CheckCtx::expect_features(size_t i, const char* role) const {
   const Value& v = *in[i];
   if (v.dtype != DType::F32)
     fail("input " + std::to_string(i) + " ('" + v.name + "', " + role + ") must be Float32 features [H, W, C], got " +
@@ -36,7 +36,7 @@ void OpCtx::expect_features(size_t i, const char* role) const {
          shape_str(v.shape));
 }
 
-void OpCtx::expect_tokens(size_t i, const char* role, int64_t lo, int64_t hi) const {
+void CheckCtx::expect_tokens(size_t i, const char* role, int64_t lo, int64_t hi) const {
   const Value& v = *in[i];
   if (v.dtype != DType::I32 || v.shape.size() != 2)
     fail("input " + std::to_string(i) + " ('" + v.name + "', " + role + ") must be Int32 tokens [H, W], got " +
@@ -44,7 +44,7 @@ void OpCtx::expect_tokens(size_t i, const char* role, int64_t lo, int64_t hi) co
   tokens.push_back({i, lo, hi, role});
 }
 
-void OpCtx::check_param(const char* param, std::initializer_list<int64_t> dims) const {
+void CheckCtx::check_param(const char* param, std::initializer_list<int64_t> dims) const {
   int64_t e = 1;
   for (int64_t d : dims) e = sat_mul(e, d);
   if (e > kMaxElems)
@@ -52,18 +52,18 @@ void OpCtx::check_param(const char* param, std::initializer_list<int64_t> dims) 
          (e >= std::numeric_limits<int64_t>::max() / 4 ? "+" : "") + " elements (the limit is 2^31-1)");
 }
 
-void OpCtx::check_range(const char* field, int64_t v, int64_t lo, int64_t hi) const {
+void CheckCtx::check_range(const char* field, int64_t v, int64_t lo, int64_t hi) const {
   if (v < lo || v > hi)
     fail(std::string(field) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "] (got " +
          std::to_string(v) + ")");
 }
 
-void OpCtx::check_finite(const char* field, float v, bool positive) const {
+void CheckCtx::check_finite(const char* field, float v, bool positive) const {
   if (!std::isfinite(v)) fail(std::string(field) + " must be a finite number (got " + std::to_string(v) + ")");
   if (positive && !(v > 0.0f)) fail(std::string(field) + " must be > 0 (got " + std::to_string(v) + ")");
 }
 
-int conv_out(const OpCtx& c, const char* axis, int64_t h, int64_t k, int64_t stride, int64_t pad) {
+int conv_out(const CheckCtx& c, const char* axis, int64_t h, int64_t k, int64_t stride, int64_t pad) {
   int64_t num = h + 2 * pad - k;  // all operands are range-checked (<= 2^20), no overflow
   if (num < 0)
     c.fail(std::string("kernel_size ") + std::to_string(k) + " does not fit the input " + axis + " " +
@@ -71,7 +71,7 @@ int conv_out(const OpCtx& c, const char* axis, int64_t h, int64_t k, int64_t str
   return static_cast<int>(akorn::conv2d_out_size(int(h), int(k), int(stride), int(pad)));
 }
 
-int64_t conv_geometry(const OpCtx& c, int kernel_size, int padding) {
+int64_t conv_geometry(const CheckCtx& c, int kernel_size, int padding) {
   c.check_range("kernel_size", kernel_size, 1, kMaxKernel);
   if (padding == -1) return kernel_size / 2;
   if (padding < 0 || padding >= kernel_size)
@@ -200,7 +200,7 @@ Graph check_model(const Model& m) {
     if (nout < a.out_min || nout > a.out_max)
       fail_op(m, op, "has " + count_str(a.out_min, a.out_max, "output") + ", got " + std::to_string(nout));
 
-    check_detail::OpCtx ctx{m, op, {}};
+    check_detail::CheckCtx ctx{m, op, {}};
     for (int k = 0; k < nin; ++k) {
       const std::string& name = op.inputs[static_cast<size_t>(k)];
       auto it = value_index.find(name);
@@ -234,7 +234,7 @@ Graph check_model(const Model& m) {
     }
     // The tokens an input may hold: what every op that reads it accepts (model tables carry
     // the range, so generic drivers make valid random inputs and check files against it).
-    for (const check_detail::OpCtx::TokenLimit& t : ctx.tokens) {
+    for (const check_detail::CheckCtx::TokenLimit& t : ctx.tokens) {
       Value& v = g.values[static_cast<size_t>(value_index[op.inputs[t.input]])];
       const int64_t lo = std::max(v.token_lo, t.lo), hi = std::min(v.token_hi, t.hi);
       if (lo > hi)

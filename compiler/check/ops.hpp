@@ -9,7 +9,7 @@
 namespace akornc::check_detail {
 
 // What an op's inference sees: the op, its input values (already defined, arity checked).
-struct OpCtx {
+struct CheckCtx {
   const Model& m;
   const Op& op;
   std::vector<const Value*> in;
@@ -46,10 +46,10 @@ const char* dtype_name(DType d);
 int64_t sat_mul(int64_t a, int64_t b);  // saturates at INT64_MAX/4 for non-negative inputs
 
 // Conv output size: (H + 2 pad - k) / stride + 1, computed in int64; fails if < 1.
-int conv_out(const OpCtx& c, const char* axis, int64_t h, int64_t k, int64_t stride, int64_t pad);
+int conv_out(const CheckCtx& c, const char* axis, int64_t h, int64_t k, int64_t stride, int64_t pad);
 
 // kernel_size / padding of a convolution (Conv2d, ReadOutConv) checked; the effective
 // padding (-1 = kernel_size/2).
-int64_t conv_geometry(const OpCtx& c, int kernel_size, int padding);
+int64_t conv_geometry(const CheckCtx& c, int kernel_size, int padding);
 
 }  // namespace akornc::check_detail

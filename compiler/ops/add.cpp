@@ -11,14 +11,8 @@ namespace {
 // ---- parse: AddOptions has no fields
 void parse(const OptionsReader&, const fb::Op&, Op& op) { op.attrs = AddAttrs{}; }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   c.expect_features(0, "a");
   c.expect_features(1, "b");
   if (c.in[0]->shape != c.in[1]->shape)
@@ -26,12 +20,6 @@ std::vector<OutSpec> infer(const OpCtx& c) {
            shape_str(c.in[1]->shape) + " must have the same shape");
   return {OutSpec{DType::F32, c.in[0]->shape, false}};
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct AddLowering : OpLowering {
@@ -56,7 +44,7 @@ struct AddLowering : OpLowering {
 
 const OpDef& op_add() {
   static const AddLowering lowering;
-  static const OpDef def{OpKind::Add, "Add", {2, 2, 1, 1}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::Add, "Add", {2, 2, 1, 1}, parse, infer, lowering};
   return def;
 }
 

@@ -19,14 +19,8 @@ void parse(const OptionsReader& r, const fb::Op& fo, Op& op) {
   op.attrs = a;
 }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   const auto& a = c.op.as<BatchNormAttrs>();
   c.expect_features(0, "x");
   c.check_finite("eps", a.eps, /*positive=*/true);
@@ -35,12 +29,6 @@ std::vector<OutSpec> infer(const OpCtx& c) {
     c.fail("momentum must be in [0, 1] (got " + std::to_string(a.momentum) + ")");
   return {OutSpec{DType::F32, c.in[0]->shape, false}};
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct BatchNormLowering : OpLowering {
@@ -85,7 +73,7 @@ struct BatchNormLowering : OpLowering {
 
 const OpDef& op_batch_norm() {
   static const BatchNormLowering lowering;
-  static const OpDef def{OpKind::BatchNorm, "BatchNorm", {1, 1, 1, 1}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::BatchNorm, "BatchNorm", {1, 1, 1, 1}, parse, infer, lowering};
   return def;
 }
 

@@ -22,14 +22,8 @@ void parse(const OptionsReader& r, const fb::Op& fo, Op& op) {
   op.attrs = a;
 }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   const auto& a = c.op.as<Conv2dAttrs>();
   c.expect_features(0, "x");
   const auto& s = c.in[0]->shape;
@@ -42,12 +36,6 @@ std::vector<OutSpec> infer(const OpCtx& c) {
   c.check_param("weight", {a.out_channels, s[2], a.kernel_size, a.kernel_size});
   return {OutSpec{DType::F32, {ho, wo, a.out_channels}, false}};
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct Conv2dLowering : OpLowering {
@@ -106,7 +94,7 @@ struct Conv2dLowering : OpLowering {
 
 const OpDef& op_conv2d() {
   static const Conv2dLowering lowering;
-  static const OpDef def{OpKind::Conv2d, "Conv2d", {1, 1, 1, 1}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::Conv2d, "Conv2d", {1, 1, 1, 1}, parse, infer, lowering};
   return def;
 }
 

@@ -18,14 +18,8 @@ void parse(const OptionsReader& r, const fb::Op& fo, Op& op) {
   op.attrs = a;
 }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   const auto& a = c.op.as<CrossEntropyLossAttrs>();
   c.expect_features(0, "logits");
   c.check_range("target_offset", a.target_offset, -kMaxDim, kMaxDim);
@@ -37,12 +31,6 @@ std::vector<OutSpec> infer(const OpCtx& c) {
     c.fail("logits " + shape_str(ls) + " and targets " + shape_str(ts) + " must have the same H, W");
   return {OutSpec{DType::F32, {1}, true}};
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct CrossEntropyLowering : OpLowering {
@@ -79,7 +67,7 @@ struct CrossEntropyLowering : OpLowering {
 
 const OpDef& op_cross_entropy() {
   static const CrossEntropyLowering lowering;
-  static const OpDef def{OpKind::CrossEntropyLoss, "CrossEntropyLoss", {2, 2, 1, 1}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::CrossEntropyLoss, "CrossEntropyLoss", {2, 2, 1, 1}, parse, infer, lowering};
   return def;
 }
 

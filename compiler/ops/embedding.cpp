@@ -17,14 +17,8 @@ void parse(const OptionsReader& r, const fb::Op& fo, Op& op) {
   op.attrs = a;
 }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   const auto& a = c.op.as<EmbeddingAttrs>();
   if (a.num_embeddings < 1) c.fail("num_embeddings must be > 0 (got " + std::to_string(a.num_embeddings) + ")");
   c.expect_tokens(0, "tokens", 0, a.num_embeddings - 1);
@@ -34,12 +28,6 @@ std::vector<OutSpec> infer(const OpCtx& c) {
   const auto& s = c.in[0]->shape;
   return {OutSpec{DType::F32, {s[0], s[1], a.dim}, false}};
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct EmbeddingLowering : OpLowering {
@@ -71,7 +59,7 @@ struct EmbeddingLowering : OpLowering {
 
 const OpDef& op_embedding() {
   static const EmbeddingLowering lowering;
-  static const OpDef def{OpKind::Embedding, "Embedding", {1, 1, 1, 1}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::Embedding, "Embedding", {1, 1, 1, 1}, parse, infer, lowering};
   return def;
 }
 

@@ -20,14 +20,8 @@ void parse(const OptionsReader& r, const fb::Op& fo, Op& op) {
   op.attrs = a;
 }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   const auto& a = c.op.as<GroupNormAttrs>();
   c.expect_features(0, "x");
   const auto& s = c.in[0]->shape;
@@ -39,12 +33,6 @@ std::vector<OutSpec> infer(const OpCtx& c) {
   c.check_finite("eps", a.eps, /*positive=*/true);
   return {OutSpec{DType::F32, s, false}};
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct GroupNormLowering : OpLowering {
@@ -89,7 +77,7 @@ struct GroupNormLowering : OpLowering {
 
 const OpDef& op_group_norm() {
   static const GroupNormLowering lowering;
-  static const OpDef def{OpKind::GroupNorm, "GroupNorm", {1, 1, 1, 1}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::GroupNorm, "GroupNorm", {1, 1, 1, 1}, parse, infer, lowering};
   return def;
 }
 

@@ -45,14 +45,8 @@ void parse(const OptionsReader& r, const fb::Op& fo, Op& op) {
   op.attrs = a;
 }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   const auto& a = c.op.as<KuramotoAttrs>();
   c.expect_features(0, "x0");
   c.expect_features(1, "c");
@@ -110,12 +104,6 @@ std::vector<OutSpec> infer(const OpCtx& c) {
   outs.push_back(OutSpec{DType::F32, {a.steps + 1}, false});
   return outs;
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct Sizes {
@@ -478,7 +466,7 @@ struct KuramotoLowering : OpLowering {
 
 const OpDef& op_kuramoto() {
   static const KuramotoLowering lowering;
-  static const OpDef def{OpKind::Kuramoto, "Kuramoto", {2, 2, 1, 2}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::Kuramoto, "Kuramoto", {2, 2, 1, 2}, parse, infer, lowering};
   return def;
 }
 

@@ -17,14 +17,8 @@ void parse(const OptionsReader& r, const fb::Op& fo, Op& op) {
   op.attrs = a;
 }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   const auto& a = c.op.as<LinearAttrs>();
   c.expect_features(0, "x");
   const auto& s = c.in[0]->shape;
@@ -33,12 +27,6 @@ std::vector<OutSpec> infer(const OpCtx& c) {
   c.check_param("weight", {a.out_features, s[2]});
   return {OutSpec{DType::F32, {s[0], s[1], a.out_features}, false}};
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct LinearLowering : OpLowering {
@@ -79,7 +67,7 @@ struct LinearLowering : OpLowering {
 
 const OpDef& op_linear() {
   static const LinearLowering lowering;
-  static const OpDef def{OpKind::Linear, "Linear", {1, 1, 1, 1}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::Linear, "Linear", {1, 1, 1, 1}, parse, infer, lowering};
   return def;
 }
 

@@ -23,6 +23,13 @@ namespace akornc {
 
 namespace fb = akorn::fb;
 
+// What an op's `infer` uses of the check stage (check/ops.hpp).
+using check_detail::CheckCtx;
+using check_detail::conv_geometry;
+using check_detail::conv_out;
+using check_detail::OutSpec;
+using check_detail::sat_mul;
+
 // What an op's options parser may ask of the parser: required fields and enum values, with
 // errors that name the file, the op and the field (the parser implements it).
 class OptionsReader {
@@ -50,7 +57,7 @@ struct OpDef {
   // parse: the op's FlatBuffers options (of its type, non-null) -> op.attrs
   void (*parse)(const OptionsReader&, const fb::Op&, Op&);
   // check: the attributes against the input values; the shapes of the outputs
-  std::vector<check_detail::OutSpec> (*infer)(const check_detail::OpCtx&);
+  std::vector<OutSpec> (*infer)(const CheckCtx&);
   // lower / emit: parameters, buffers, kernel types, the emitted forward and backward code
   const OpLowering& lowering;
 };

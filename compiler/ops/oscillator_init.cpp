@@ -16,14 +16,8 @@ void parse(const OptionsReader& r, const fb::Op& fo, Op& op) {
   op.attrs = a;
 }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   const auto& a = c.op.as<OscillatorInitAttrs>();
   if (a.mode == OscInit::Noise) {
     if (c.in.size() != 1) c.fail("mode Noise takes 1 input [c], got " + std::to_string(c.in.size()));
@@ -40,12 +34,6 @@ std::vector<OutSpec> infer(const OpCtx& c) {
   }
   return {OutSpec{DType::F32, c.in[0]->shape, false}};
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct OscillatorInitLowering : OpLowering {
@@ -82,7 +70,7 @@ struct OscillatorInitLowering : OpLowering {
 
 const OpDef& op_oscillator_init() {
   static const OscillatorInitLowering lowering;
-  static const OpDef def{OpKind::OscillatorInit, "OscillatorInit", {1, 2, 1, 1}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::OscillatorInit, "OscillatorInit", {1, 2, 1, 1}, parse, infer, lowering};
   return def;
 }
 

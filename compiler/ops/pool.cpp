@@ -21,14 +21,8 @@ void parse(const OptionsReader& r, const fb::Op& fo, Op& op) {
   op.attrs = a;
 }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   const auto& a = c.op.as<PoolAttrs>();
   c.expect_features(0, "x");
   const auto& s = c.in[0]->shape;
@@ -43,12 +37,6 @@ std::vector<OutSpec> infer(const OpCtx& c) {
   const int wo = int(akorn::pool_out_size(s[1], a.kernel_size, stride));
   return {OutSpec{DType::F32, {ho, wo, s[2]}, false}};
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct PoolLowering : OpLowering {
@@ -82,7 +70,7 @@ struct PoolLowering : OpLowering {
 
 const OpDef& op_pool() {
   static const PoolLowering lowering;
-  static const OpDef def{OpKind::Pool, "Pool", {1, 1, 1, 1}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::Pool, "Pool", {1, 1, 1, 1}, parse, infer, lowering};
   return def;
 }
 

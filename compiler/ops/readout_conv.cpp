@@ -21,14 +21,8 @@ void parse(const OptionsReader& r, const fb::Op& fo, Op& op) {
   op.attrs = a;
 }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   const auto& a = c.op.as<ReadOutConvAttrs>();
   c.expect_features(0, "x");
   const auto& s = c.in[0]->shape;
@@ -45,12 +39,6 @@ std::vector<OutSpec> infer(const OpCtx& c) {
   c.check_param("weight", {conv_ch, s[2], a.kernel_size, a.kernel_size});
   return {OutSpec{DType::F32, {ho, wo, a.out_channels}, false}};
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct ReadOutConvLowering : OpLowering {
@@ -108,7 +96,7 @@ struct ReadOutConvLowering : OpLowering {
 
 const OpDef& op_readout_conv() {
   static const ReadOutConvLowering lowering;
-  static const OpDef def{OpKind::ReadOutConv, "ReadOutConv", {1, 1, 1, 1}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::ReadOutConv, "ReadOutConv", {1, 1, 1, 1}, parse, infer, lowering};
   return def;
 }
 

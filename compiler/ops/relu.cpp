@@ -11,23 +11,11 @@ namespace {
 // ---- parse: ReLUOptions has no fields
 void parse(const OptionsReader&, const fb::Op&, Op& op) { op.attrs = ReLUAttrs{}; }
 
-}  // namespace
-}  // namespace akornc
-
-namespace akornc::check_detail {
-namespace {
-
 // ---- check: attributes and shapes
-std::vector<OutSpec> infer(const OpCtx& c) {
+std::vector<OutSpec> infer(const CheckCtx& c) {
   c.expect_features(0, "x");
   return {OutSpec{DType::F32, c.in[0]->shape, false}};
 }
-
-}  // namespace
-}  // namespace akornc::check_detail
-
-namespace akornc {
-namespace {
 
 // ---- lower and emit
 struct ReLULowering : OpLowering {
@@ -50,7 +38,7 @@ struct ReLULowering : OpLowering {
 
 const OpDef& op_relu() {
   static const ReLULowering lowering;
-  static const OpDef def{OpKind::ReLU, "ReLU", {1, 1, 1, 1}, parse, check_detail::infer, lowering};
+  static const OpDef def{OpKind::ReLU, "ReLU", {1, 1, 1, 1}, parse, infer, lowering};
   return def;
 }
 

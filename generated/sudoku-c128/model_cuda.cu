@@ -5,7 +5,7 @@
 // Do not edit: change the spec or the compiler and regenerate.
 
 // The model's commands on the GPU: Model<float, akorn::cuda::Backend> (model.hpp) with the
-// kernels of akorn/cuda/ops/*.cuh. main.cpp calls in here for --device cuda (or auto with a GPU).
+// kernels of akorn/ops/<op>/cuda.cuh. main.cpp calls in here for --device cuda (or auto with a GPU).
 #include <akorn/cli.hpp>
 #include <akorn/tasks/sudoku/commands.hpp>  // task 'sudoku': train, eval, solve and dump on Sudoku boards
 #include <akorn/cuda/backend.cuh>

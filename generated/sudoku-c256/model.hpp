@@ -190,8 +190,8 @@ x0                                        -
   inline constexpr int kTrainedSteps = 16;  // T of the Kuramoto layers
 
   // The model at fixed sizes. S = float for use, double for gradient checks. Be = the
-  // backend: akorn::CpuBackend (host memory, akorn/ops/*.hpp) or akorn::cuda::Backend
-  // (device memory, akorn/cuda/ops/*.cuh; model_cuda.cu). Both provide every kernel with
+  // backend: akorn::CpuBackend (host memory, akorn/ops/<op>/cpu.hpp) or akorn::cuda::Backend
+  // (device memory, akorn/ops/<op>/cuda.cuh; model_cuda.cu). Both provide every kernel with
   // the same template parameters and signatures, so this one class serves both.
   template <typename S, typename Be = akorn::CpuBackend> class Model {
      public:
@@ -302,79 +302,78 @@ x0                                        -
     // ---- one function per op and phase: inf_ (inference), fwd_ / bwd_ (training)
     // op 0 'embed' (Embedding): embedding of 10 tokens into 256 channels
     void inf_embed() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* y = A(259856);  // value 'c' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 256]
+      const int N = N_;
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* y = A(259856);  // value 'c' [9, 9, 256]
+      S* weight = params_ + 0;  // 'embed.weight' [10, 256]
       K_embed::forward(N, tokens, weight, y);
     }
 
     // op 0 'embed' (Embedding): embedding of 10 tokens into 256 channels
     void fwd_embed() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* y = A(3670928);  // value 'c' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 256]
+      const int N = N_;
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* y = A(3670928);  // value 'c' [9, 9, 256]
+      S* weight = params_ + 0;  // 'embed.weight' [10, 256]
       K_embed::forward(N, tokens, weight, y);
     }
 
     // op 0 'embed' (Embedding): embedding of 10 tokens into 256 channels
     void bwd_embed() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 256]
-      [[maybe_unused]] S* d_weight = grads_ + 0;
-      [[maybe_unused]] S* d_y = A(3733136);  // dL/dc
+      const int N = N_;
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* d_weight = grads_ + 0;
+      S* d_y = A(3733136);  // dL/dc
       K_embed::backward(N, tokens, d_y, d_weight);
     }
 
     // op 1 'init' (OscillatorInit): x0 = c at given cells (token != 0), N(0,1) noise elsewhere
     void inf_init() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* c = A(259856);  // value 'c' [9, 9, 256]
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* x0 = A(280592);  // value 'x0' [9, 9, 256]
+      const int N = N_;
+      const S* c = A(259856);  // value 'c' [9, 9, 256]
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* x0 = A(280592);  // value 'x0' [9, 9, 256]
       // counter-based noise: stream 1 (this op's index), sample = sample0_ + row: independent of batching
       K_init::forward(N, c, tokens, seed_, 1, sample0_, x0);
     }
 
     // op 1 'init' (OscillatorInit): x0 = c at given cells (token != 0), N(0,1) noise elsewhere
     void fwd_init() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* c = A(3670928);  // value 'c' [9, 9, 256]
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* x0 = A(3691664);  // value 'x0' [9, 9, 256]
+      const int N = N_;
+      const S* c = A(3670928);  // value 'c' [9, 9, 256]
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* x0 = A(3691664);  // value 'x0' [9, 9, 256]
       // counter-based noise: stream 1 (this op's index), sample = sample0_ + row: independent of batching
       K_init::forward(N, c, tokens, seed_, 1, sample0_, x0);
     }
 
     // op 1 'init' (OscillatorInit): x0 = c at given cells (token != 0), N(0,1) noise elsewhere
     void bwd_init() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* d_x0 = A(3753872);  // dL/dx0
-      [[maybe_unused]] S* d_c = A(3733136);  // dL/dc
+      const int N = N_;
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* d_x0 = A(3753872);  // dL/dx0
+      S* d_c = A(3733136);  // dL/dc
       K_init::backward(N, tokens, d_x0, d_c);
     }
 
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 32, GTA, global omega (learned), projection, gamma learned
     void inf_klayer() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x0 = A(280592);  // value 'x0' [9, 9, 256]
-      [[maybe_unused]] const S* c = A(259856);  // value 'c' [9, 9, 256]
-      [[maybe_unused]] S* xT = A(301328);  // value 'xT' [9, 9, 256]
-      [[maybe_unused]] S* energy = out_.energy;  // written straight to the caller (may be null)
-      [[maybe_unused]] S* J_w_qkv = params_ + 2560;  // 'klayer.J.w_qkv' [768, 256]
-      [[maybe_unused]] S* J_b_qkv = params_ + 199168;  // 'klayer.J.b_qkv' [768]
-      [[maybe_unused]] S* J_w_o = params_ + 199936;  // 'klayer.J.w_o' [256, 256]
-      [[maybe_unused]] S* J_b_o = params_ + 265472;  // 'klayer.J.b_o' [256]
-      [[maybe_unused]] S* J_gta = params_ + 265728;  // 'klayer.J.gta' [4, 81, 16, 2, 2]
-      [[maybe_unused]] S* omega = params_ + 286464;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* gamma = params_ + 286480;  // 'klayer.gamma' [1]
-      [[maybe_unused]] S* X = A(218384);  // two states, ping-pong, 41472 per sample
-      [[maybe_unused]] S* Jx = A(322064);  // J(x_t), 20736 per sample
-      [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of one step, 156168 per sample
-      [[maybe_unused]] S* Jws = A(156176);  // J workspace, 62208 per sample
+      const int N = N_;
+      const S* x0 = A(280592);  // value 'x0' [9, 9, 256]
+      const S* c = A(259856);  // value 'c' [9, 9, 256]
+      S* xT = A(301328);  // value 'xT' [9, 9, 256]
+      S* energy = out_.energy;  // written straight to the caller (may be null)
+      S* J_w_qkv = params_ + 2560;  // 'klayer.J.w_qkv' [768, 256]
+      S* J_b_qkv = params_ + 199168;  // 'klayer.J.b_qkv' [768]
+      S* J_w_o = params_ + 199936;  // 'klayer.J.w_o' [256, 256]
+      S* J_b_o = params_ + 265472;  // 'klayer.J.b_o' [256]
+      S* J_gta = params_ + 265728;  // 'klayer.J.gta' [4, 81, 16, 2, 2]
+      S* omega = params_ + 286464;  // 'klayer.omega' [2]
+      S* gamma = params_ + 286480;  // 'klayer.gamma' [1]
+      S* X = A(218384);  // two states, ping-pong, 41472 per sample
+      S* Jx = A(322064);  // J(x_t), 20736 per sample
+      S* Jsaved = A(0);  // J intermediates of one step, 156168 per sample
+      S* Jws = A(156176);  // J workspace, 62208 per sample
       const int steps = steps_;
       const S* cn = c;  // no stimulus normalisation
       const akorn::index_t PC = 20736;  // elements of one state per sample
@@ -397,22 +396,22 @@ x0                                        -
 
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 32, GTA, global omega (learned), projection, gamma learned
     void fwd_klayer() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x0 = A(3691664);  // value 'x0' [9, 9, 256]
-      [[maybe_unused]] const S* c = A(3670928);  // value 'c' [9, 9, 256]
-      [[maybe_unused]] S* xT = A(2664576);  // value 'xT' [9, 9, 256]
-      [[maybe_unused]] S* energy = out_.energy;  // written straight to the caller (may be null)
-      [[maybe_unused]] S* J_w_qkv = params_ + 2560;  // 'klayer.J.w_qkv' [768, 256]
-      [[maybe_unused]] S* J_b_qkv = params_ + 199168;  // 'klayer.J.b_qkv' [768]
-      [[maybe_unused]] S* J_w_o = params_ + 199936;  // 'klayer.J.w_o' [256, 256]
-      [[maybe_unused]] S* J_b_o = params_ + 265472;  // 'klayer.J.b_o' [256]
-      [[maybe_unused]] S* J_gta = params_ + 265728;  // 'klayer.J.gta' [4, 81, 16, 2, 2]
-      [[maybe_unused]] S* omega = params_ + 286464;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* gamma = params_ + 286480;  // 'klayer.gamma' [1]
-      [[maybe_unused]] S* X = A(2945168);  // states x_0 .. x_T, 352512 per sample
-      [[maybe_unused]] S* Jx = A(3297680);  // J(x_t) of every step, 331776 per sample
-      [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of every step, 2498688 per sample
-      [[maybe_unused]] S* Jws = A(2498688);  // J workspace, 62208 per sample
+      const int N = N_;
+      const S* x0 = A(3691664);  // value 'x0' [9, 9, 256]
+      const S* c = A(3670928);  // value 'c' [9, 9, 256]
+      S* xT = A(2664576);  // value 'xT' [9, 9, 256]
+      S* energy = out_.energy;  // written straight to the caller (may be null)
+      S* J_w_qkv = params_ + 2560;  // 'klayer.J.w_qkv' [768, 256]
+      S* J_b_qkv = params_ + 199168;  // 'klayer.J.b_qkv' [768]
+      S* J_w_o = params_ + 199936;  // 'klayer.J.w_o' [256, 256]
+      S* J_b_o = params_ + 265472;  // 'klayer.J.b_o' [256]
+      S* J_gta = params_ + 265728;  // 'klayer.J.gta' [4, 81, 16, 2, 2]
+      S* omega = params_ + 286464;  // 'klayer.omega' [2]
+      S* gamma = params_ + 286480;  // 'klayer.gamma' [1]
+      S* X = A(2945168);  // states x_0 .. x_T, 352512 per sample
+      S* Jx = A(3297680);  // J(x_t) of every step, 331776 per sample
+      S* Jsaved = A(0);  // J intermediates of every step, 2498688 per sample
+      S* Jws = A(2498688);  // J workspace, 62208 per sample
       const S* cn = c;  // no stimulus normalisation
       const akorn::index_t PC = 20736;  // elements of one state per sample
       constexpr int T = 16;
@@ -432,33 +431,31 @@ x0                                        -
 
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 32, GTA, global omega (learned), projection, gamma learned
     void bwd_klayer() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x0 = A(3691664);  // value 'x0' [9, 9, 256]
-      [[maybe_unused]] const S* c = A(3670928);  // value 'c' [9, 9, 256]
-      [[maybe_unused]] S* J_w_qkv = params_ + 2560;  // 'klayer.J.w_qkv' [768, 256]
-      [[maybe_unused]] S* d_J_w_qkv = grads_ + 2560;
-      [[maybe_unused]] S* J_b_qkv = params_ + 199168;  // 'klayer.J.b_qkv' [768]
-      [[maybe_unused]] S* d_J_b_qkv = grads_ + 199168;
-      [[maybe_unused]] S* J_w_o = params_ + 199936;  // 'klayer.J.w_o' [256, 256]
-      [[maybe_unused]] S* d_J_w_o = grads_ + 199936;
-      [[maybe_unused]] S* J_b_o = params_ + 265472;  // 'klayer.J.b_o' [256]
-      [[maybe_unused]] S* d_J_b_o = grads_ + 265472;
-      [[maybe_unused]] S* J_gta = params_ + 265728;  // 'klayer.J.gta' [4, 81, 16, 2, 2]
-      [[maybe_unused]] S* d_J_gta = grads_ + 265728;
-      [[maybe_unused]] S* omega = params_ + 286464;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* d_omega = grads_ + 286464;
-      [[maybe_unused]] S* gamma = params_ + 286480;  // 'klayer.gamma' [1]
-      [[maybe_unused]] S* d_gamma = grads_ + 286480;
-      [[maybe_unused]] S* X = A(2945168);  // states x_0 .. x_T, 352512 per sample
-      [[maybe_unused]] S* Jx = A(3297680);  // J(x_t) of every step, 331776 per sample
-      [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of every step, 2498688 per sample
-      [[maybe_unused]] S* Jws_b = A(2498688);  // J workspace in the backward pass, 446472 per sample
-      [[maybe_unused]] S* gx = A(3629456);  // dL/dx_t, ping-pong, 41472 per sample
-      [[maybe_unused]] S* dy = A(3712400);  // dL/d(J x_t + c_n) of one step, 20736 per sample
-      [[maybe_unused]] S* d_xT = A(3774608);  // dL/dxT
-      [[maybe_unused]] S* d_x0 = A(3753872);  // dL/dx0
+      const int N = N_;
+      const S* x0 = A(3691664);  // value 'x0' [9, 9, 256]
+      const S* c = A(3670928);  // value 'c' [9, 9, 256]
+      S* J_w_qkv = params_ + 2560;  // 'klayer.J.w_qkv' [768, 256]
+      S* d_J_w_qkv = grads_ + 2560;
+      S* d_J_b_qkv = grads_ + 199168;
+      S* J_w_o = params_ + 199936;  // 'klayer.J.w_o' [256, 256]
+      S* d_J_w_o = grads_ + 199936;
+      S* d_J_b_o = grads_ + 265472;
+      S* J_gta = params_ + 265728;  // 'klayer.J.gta' [4, 81, 16, 2, 2]
+      S* d_J_gta = grads_ + 265728;
+      S* omega = params_ + 286464;  // 'klayer.omega' [2]
+      S* d_omega = grads_ + 286464;
+      S* gamma = params_ + 286480;  // 'klayer.gamma' [1]
+      S* d_gamma = grads_ + 286480;
+      S* X = A(2945168);  // states x_0 .. x_T, 352512 per sample
+      S* Jx = A(3297680);  // J(x_t) of every step, 331776 per sample
+      S* Jsaved = A(0);  // J intermediates of every step, 2498688 per sample
+      S* Jws_b = A(2498688);  // J workspace in the backward pass, 446472 per sample
+      S* gx = A(3629456);  // dL/dx_t, ping-pong, 41472 per sample
+      S* dy = A(3712400);  // dL/d(J x_t + c_n) of one step, 20736 per sample
+      S* d_xT = A(3774608);  // dL/dxT
+      S* d_x0 = A(3753872);  // dL/dx0
+      S* d_c = A(3733136);  // dL/dc
       Be::fill(d_x0, N * 20736, S(0));  // first gradient written into this buffer
-      [[maybe_unused]] S* d_c = A(3733136);  // dL/dc
       Be::fill(d_c, N * 20736, S(0));  // first gradient written into this buffer
       const akorn::index_t PC = 20736;
       constexpr int T = 16;
@@ -482,335 +479,329 @@ x0                                        -
 
     // op 3 'readout' (ReadOutConv): y[o] = ||conv1x1(x)[o*4 .. +4]|| + bias[o]
     void inf_readout() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(301328);  // value 'xT' [9, 9, 256]
-      [[maybe_unused]] S* y = A(82944);  // value 'h0' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 286496;  // 'readout.weight' [1024, 256, 1, 1]
-      [[maybe_unused]] S* conv_bias = params_ + 548640;  // 'readout.conv_bias' [1024]
-      [[maybe_unused]] S* bias = params_ + 549664;  // 'readout.bias' [256]
-      [[maybe_unused]] S* z = A(0);  // conv output z before the norm, 82944 per sample
+      const int N = N_;
+      const S* x = A(301328);  // value 'xT' [9, 9, 256]
+      S* y = A(82944);  // value 'h0' [9, 9, 256]
+      S* weight = params_ + 286496;  // 'readout.weight' [1024, 256, 1, 1]
+      S* conv_bias = params_ + 548640;  // 'readout.conv_bias' [1024]
+      S* bias = params_ + 549664;  // 'readout.bias' [256]
+      S* z = A(0);  // conv output z before the norm, 82944 per sample
       K_readout::forward(N, x, weight, conv_bias, bias, y, z, nullptr);
     }
 
     // op 3 'readout' (ReadOutConv): y[o] = ||conv1x1(x)[o*4 .. +4]|| + bias[o]
     void fwd_readout() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2664576);  // value 'xT' [9, 9, 256]
-      [[maybe_unused]] S* y = A(2581632);  // value 'h0' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 286496;  // 'readout.weight' [1024, 256, 1, 1]
-      [[maybe_unused]] S* conv_bias = params_ + 548640;  // 'readout.conv_bias' [1024]
-      [[maybe_unused]] S* bias = params_ + 549664;  // 'readout.bias' [256]
-      [[maybe_unused]] S* z = A(2498688);  // conv output z before the norm, 82944 per sample
+      const int N = N_;
+      const S* x = A(2664576);  // value 'xT' [9, 9, 256]
+      S* y = A(2581632);  // value 'h0' [9, 9, 256]
+      S* weight = params_ + 286496;  // 'readout.weight' [1024, 256, 1, 1]
+      S* conv_bias = params_ + 548640;  // 'readout.conv_bias' [1024]
+      S* bias = params_ + 549664;  // 'readout.bias' [256]
+      S* z = A(2498688);  // conv output z before the norm, 82944 per sample
       K_readout::forward(N, x, weight, conv_bias, bias, y, z, nullptr);
     }
 
     // op 3 'readout' (ReadOutConv): y[o] = ||conv1x1(x)[o*4 .. +4]|| + bias[o]
     void bwd_readout() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2664576);  // value 'xT' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 286496;  // 'readout.weight' [1024, 256, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 286496;
-      [[maybe_unused]] S* conv_bias = params_ + 548640;  // 'readout.conv_bias' [1024]
-      [[maybe_unused]] S* d_conv_bias = grads_ + 548640;
-      [[maybe_unused]] S* bias = params_ + 549664;  // 'readout.bias' [256]
-      [[maybe_unused]] S* d_bias = grads_ + 549664;
-      [[maybe_unused]] S* z = A(2498688);  // conv output z before the norm, 82944 per sample
-      [[maybe_unused]] S* ws_b = A(2581632);  // dz and im2col columns, 82944 per sample
-      [[maybe_unused]] S* d_y = A(2685312);  // dL/dh0
-      [[maybe_unused]] S* d_x = A(3774608);  // dL/dxT
+      const int N = N_;
+      const S* x = A(2664576);  // value 'xT' [9, 9, 256]
+      S* weight = params_ + 286496;  // 'readout.weight' [1024, 256, 1, 1]
+      S* d_weight = grads_ + 286496;
+      S* d_conv_bias = grads_ + 548640;
+      S* d_bias = grads_ + 549664;
+      S* z = A(2498688);  // conv output z before the norm, 82944 per sample
+      S* ws_b = A(2581632);  // dz and im2col columns, 82944 per sample
+      S* d_y = A(2685312);  // dL/dh0
+      S* d_x = A(3774608);  // dL/dxT
       Be::fill(d_x, N * 20736, S(0));  // first gradient written into this buffer
       K_readout::backward(N, x, weight, z, d_y, d_x, d_weight, d_conv_bias, d_bias, ws_b);
     }
 
     // op 4 'ff_relu1' (ReLU): y = max(x, 0)
     void inf_ff_relu1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(82944);  // value 'h0' [9, 9, 256]
-      [[maybe_unused]] S* y = A(0);  // value 'ff_a' [9, 9, 256]
+      const int N = N_;
+      const S* x = A(82944);  // value 'h0' [9, 9, 256]
+      S* y = A(0);  // value 'ff_a' [9, 9, 256]
       K_ff_relu1::forward(N, x, y);
     }
 
     // op 4 'ff_relu1' (ReLU): y = max(x, 0)
     void fwd_ff_relu1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2581632);  // value 'h0' [9, 9, 256]
-      [[maybe_unused]] S* y = A(2602368);  // value 'ff_a' [9, 9, 256]
+      const int N = N_;
+      const S* x = A(2581632);  // value 'h0' [9, 9, 256]
+      S* y = A(2602368);  // value 'ff_a' [9, 9, 256]
       K_ff_relu1::forward(N, x, y);
     }
 
     // op 4 'ff_relu1' (ReLU): y = max(x, 0)
     void bwd_ff_relu1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(2602368);  // value 'ff_a' [9, 9, 256]
-      [[maybe_unused]] S* d_y = A(2581632);  // dL/dff_a
-      [[maybe_unused]] S* d_x = A(2685312);  // dL/dh0
+      const int N = N_;
+      const S* y = A(2602368);  // value 'ff_a' [9, 9, 256]
+      S* d_y = A(2581632);  // dL/dff_a
+      S* d_x = A(2685312);  // dL/dh0
       K_ff_relu1::backward(N, y, d_y, d_x);
     }
 
     // op 5 'ff_conv1' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_ff_conv1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(0);  // value 'ff_a' [9, 9, 256]
-      [[maybe_unused]] S* y = A(20736);  // value 'ff_b' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 549920;  // 'ff_conv1.weight' [256, 256, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 615456;  // 'ff_conv1.bias' [256]
+      const int N = N_;
+      const S* x = A(0);  // value 'ff_a' [9, 9, 256]
+      S* y = A(20736);  // value 'ff_b' [9, 9, 256]
+      S* weight = params_ + 549920;  // 'ff_conv1.weight' [256, 256, 1, 1]
+      S* bias = params_ + 615456;  // 'ff_conv1.bias' [256]
       K_ff_conv1::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 5 'ff_conv1' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_ff_conv1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2602368);  // value 'ff_a' [9, 9, 256]
-      [[maybe_unused]] S* y = A(2623104);  // value 'ff_b' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 549920;  // 'ff_conv1.weight' [256, 256, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 615456;  // 'ff_conv1.bias' [256]
+      const int N = N_;
+      const S* x = A(2602368);  // value 'ff_a' [9, 9, 256]
+      S* y = A(2623104);  // value 'ff_b' [9, 9, 256]
+      S* weight = params_ + 549920;  // 'ff_conv1.weight' [256, 256, 1, 1]
+      S* bias = params_ + 615456;  // 'ff_conv1.bias' [256]
       K_ff_conv1::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 5 'ff_conv1' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_ff_conv1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2602368);  // value 'ff_a' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 549920;  // 'ff_conv1.weight' [256, 256, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 549920;
-      [[maybe_unused]] S* bias = params_ + 615456;  // 'ff_conv1.bias' [256]
-      [[maybe_unused]] S* d_bias = grads_ + 615456;
-      [[maybe_unused]] S* d_y = A(2623104);  // dL/dff_b
-      [[maybe_unused]] S* d_x = A(2581632);  // dL/dff_a
+      const int N = N_;
+      const S* x = A(2602368);  // value 'ff_a' [9, 9, 256]
+      S* weight = params_ + 549920;  // 'ff_conv1.weight' [256, 256, 1, 1]
+      S* d_weight = grads_ + 549920;
+      S* d_bias = grads_ + 615456;
+      S* d_y = A(2623104);  // dL/dff_b
+      S* d_x = A(2581632);  // dL/dff_a
       Be::fill(d_x, N * 20736, S(0));  // first gradient written into this buffer
       K_ff_conv1::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
 
     // op 6 'ff_relu2' (ReLU): y = max(x, 0)
     void inf_ff_relu2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(20736);  // value 'ff_b' [9, 9, 256]
-      [[maybe_unused]] S* y = A(0);  // value 'ff_c' [9, 9, 256]
+      const int N = N_;
+      const S* x = A(20736);  // value 'ff_b' [9, 9, 256]
+      S* y = A(0);  // value 'ff_c' [9, 9, 256]
       K_ff_relu2::forward(N, x, y);
     }
 
     // op 6 'ff_relu2' (ReLU): y = max(x, 0)
     void fwd_ff_relu2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2623104);  // value 'ff_b' [9, 9, 256]
-      [[maybe_unused]] S* y = A(2643840);  // value 'ff_c' [9, 9, 256]
+      const int N = N_;
+      const S* x = A(2623104);  // value 'ff_b' [9, 9, 256]
+      S* y = A(2643840);  // value 'ff_c' [9, 9, 256]
       K_ff_relu2::forward(N, x, y);
     }
 
     // op 6 'ff_relu2' (ReLU): y = max(x, 0)
     void bwd_ff_relu2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(2643840);  // value 'ff_c' [9, 9, 256]
-      [[maybe_unused]] S* d_y = A(2581632);  // dL/dff_c
-      [[maybe_unused]] S* d_x = A(2623104);  // dL/dff_b
+      const int N = N_;
+      const S* y = A(2643840);  // value 'ff_c' [9, 9, 256]
+      S* d_y = A(2581632);  // dL/dff_c
+      S* d_x = A(2623104);  // dL/dff_b
       Be::fill(d_x, N * 20736, S(0));  // first gradient written into this buffer
       K_ff_relu2::backward(N, y, d_y, d_x);
     }
 
     // op 7 'ff_conv2' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_ff_conv2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(0);  // value 'ff_c' [9, 9, 256]
-      [[maybe_unused]] S* y = A(20736);  // value 'ff_d' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 615712;  // 'ff_conv2.weight' [256, 256, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 681248;  // 'ff_conv2.bias' [256]
+      const int N = N_;
+      const S* x = A(0);  // value 'ff_c' [9, 9, 256]
+      S* y = A(20736);  // value 'ff_d' [9, 9, 256]
+      S* weight = params_ + 615712;  // 'ff_conv2.weight' [256, 256, 1, 1]
+      S* bias = params_ + 681248;  // 'ff_conv2.bias' [256]
       K_ff_conv2::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 7 'ff_conv2' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_ff_conv2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2643840);  // value 'ff_c' [9, 9, 256]
-      [[maybe_unused]] S* y = A(2623104);  // value 'ff_d' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 615712;  // 'ff_conv2.weight' [256, 256, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 681248;  // 'ff_conv2.bias' [256]
+      const int N = N_;
+      const S* x = A(2643840);  // value 'ff_c' [9, 9, 256]
+      S* y = A(2623104);  // value 'ff_d' [9, 9, 256]
+      S* weight = params_ + 615712;  // 'ff_conv2.weight' [256, 256, 1, 1]
+      S* bias = params_ + 681248;  // 'ff_conv2.bias' [256]
       K_ff_conv2::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 7 'ff_conv2' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_ff_conv2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2643840);  // value 'ff_c' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 615712;  // 'ff_conv2.weight' [256, 256, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 615712;
-      [[maybe_unused]] S* bias = params_ + 681248;  // 'ff_conv2.bias' [256]
-      [[maybe_unused]] S* d_bias = grads_ + 681248;
-      [[maybe_unused]] S* d_y = A(2623104);  // dL/dff_d
-      [[maybe_unused]] S* d_x = A(2581632);  // dL/dff_c
+      const int N = N_;
+      const S* x = A(2643840);  // value 'ff_c' [9, 9, 256]
+      S* weight = params_ + 615712;  // 'ff_conv2.weight' [256, 256, 1, 1]
+      S* d_weight = grads_ + 615712;
+      S* d_bias = grads_ + 681248;
+      S* d_y = A(2623104);  // dL/dff_d
+      S* d_x = A(2581632);  // dL/dff_c
       Be::fill(d_x, N * 20736, S(0));  // first gradient written into this buffer
       K_ff_conv2::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
 
     // op 8 'ff_res' (Add): y = a + b
     void inf_ff_res() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* a = A(82944);  // value 'h0' [9, 9, 256]
-      [[maybe_unused]] const S* b = A(20736);  // value 'ff_d' [9, 9, 256]
-      [[maybe_unused]] S* y = A(0);  // value 'h1' [9, 9, 256]
+      const int N = N_;
+      const S* a = A(82944);  // value 'h0' [9, 9, 256]
+      const S* b = A(20736);  // value 'ff_d' [9, 9, 256]
+      S* y = A(0);  // value 'h1' [9, 9, 256]
       K_ff_res::forward(N, a, b, y);
     }
 
     // op 8 'ff_res' (Add): y = a + b
     void fwd_ff_res() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* a = A(2581632);  // value 'h0' [9, 9, 256]
-      [[maybe_unused]] const S* b = A(2623104);  // value 'ff_d' [9, 9, 256]
-      [[maybe_unused]] S* y = A(2685312);  // value 'h1' [9, 9, 256]
+      const int N = N_;
+      const S* a = A(2581632);  // value 'h0' [9, 9, 256]
+      const S* b = A(2623104);  // value 'ff_d' [9, 9, 256]
+      S* y = A(2685312);  // value 'h1' [9, 9, 256]
       K_ff_res::forward(N, a, b, y);
     }
 
     // op 8 'ff_res' (Add): y = a + b
     void bwd_ff_res() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] S* d_y = A(2706048);  // dL/dh1
-      [[maybe_unused]] S* d_a = A(2685312);  // dL/dh0
+      const int N = N_;
+      S* d_y = A(2706048);  // dL/dh1
+      S* d_a = A(2685312);  // dL/dh0
+      S* d_b = A(2623104);  // dL/dff_d
       Be::fill(d_a, N * 20736, S(0));  // first gradient written into this buffer
-      [[maybe_unused]] S* d_b = A(2623104);  // dL/dff_d
       Be::fill(d_b, N * 20736, S(0));  // first gradient written into this buffer
       K_ff_res::backward(N, d_y, d_a, d_b);
     }
 
     // op 9 'relu3' (ReLU): y = max(x, 0)
     void inf_relu3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(0);  // value 'h1' [9, 9, 256]
-      [[maybe_unused]] S* y = A(20736);  // value 'h2' [9, 9, 256]
+      const int N = N_;
+      const S* x = A(0);  // value 'h1' [9, 9, 256]
+      S* y = A(20736);  // value 'h2' [9, 9, 256]
       K_relu3::forward(N, x, y);
     }
 
     // op 9 'relu3' (ReLU): y = max(x, 0)
     void fwd_relu3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2685312);  // value 'h1' [9, 9, 256]
-      [[maybe_unused]] S* y = A(2581632);  // value 'h2' [9, 9, 256]
+      const int N = N_;
+      const S* x = A(2685312);  // value 'h1' [9, 9, 256]
+      S* y = A(2581632);  // value 'h2' [9, 9, 256]
       K_relu3::forward(N, x, y);
     }
 
     // op 9 'relu3' (ReLU): y = max(x, 0)
     void bwd_relu3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(2581632);  // value 'h2' [9, 9, 256]
-      [[maybe_unused]] S* d_y = A(2623104);  // dL/dh2
-      [[maybe_unused]] S* d_x = A(2706048);  // dL/dh1
+      const int N = N_;
+      const S* y = A(2581632);  // value 'h2' [9, 9, 256]
+      S* d_y = A(2623104);  // dL/dh2
+      S* d_x = A(2706048);  // dL/dh1
       Be::fill(d_x, N * 20736, S(0));  // first gradient written into this buffer
       K_relu3::backward(N, y, d_y, d_x);
     }
 
     // op 10 'conv3' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_conv3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(20736);  // value 'h2' [9, 9, 256]
-      [[maybe_unused]] S* y = A(0);  // value 'h3' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 681504;  // 'conv3.weight' [256, 256, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 747040;  // 'conv3.bias' [256]
+      const int N = N_;
+      const S* x = A(20736);  // value 'h2' [9, 9, 256]
+      S* y = A(0);  // value 'h3' [9, 9, 256]
+      S* weight = params_ + 681504;  // 'conv3.weight' [256, 256, 1, 1]
+      S* bias = params_ + 747040;  // 'conv3.bias' [256]
       K_conv3::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 10 'conv3' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_conv3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2581632);  // value 'h2' [9, 9, 256]
-      [[maybe_unused]] S* y = A(2623104);  // value 'h3' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 681504;  // 'conv3.weight' [256, 256, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 747040;  // 'conv3.bias' [256]
+      const int N = N_;
+      const S* x = A(2581632);  // value 'h2' [9, 9, 256]
+      S* y = A(2623104);  // value 'h3' [9, 9, 256]
+      S* weight = params_ + 681504;  // 'conv3.weight' [256, 256, 1, 1]
+      S* bias = params_ + 747040;  // 'conv3.bias' [256]
       K_conv3::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 10 'conv3' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_conv3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2581632);  // value 'h2' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 681504;  // 'conv3.weight' [256, 256, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 681504;
-      [[maybe_unused]] S* bias = params_ + 747040;  // 'conv3.bias' [256]
-      [[maybe_unused]] S* d_bias = grads_ + 747040;
-      [[maybe_unused]] S* d_y = A(2706048);  // dL/dh3
-      [[maybe_unused]] S* d_x = A(2623104);  // dL/dh2
+      const int N = N_;
+      const S* x = A(2581632);  // value 'h2' [9, 9, 256]
+      S* weight = params_ + 681504;  // 'conv3.weight' [256, 256, 1, 1]
+      S* d_weight = grads_ + 681504;
+      S* d_bias = grads_ + 747040;
+      S* d_y = A(2706048);  // dL/dh3
+      S* d_x = A(2623104);  // dL/dh2
       Be::fill(d_x, N * 20736, S(0));  // first gradient written into this buffer
       K_conv3::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
 
     // op 11 'relu4' (ReLU): y = max(x, 0)
     void inf_relu4() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(0);  // value 'h3' [9, 9, 256]
-      [[maybe_unused]] S* y = A(20736);  // value 'h4' [9, 9, 256]
+      const int N = N_;
+      const S* x = A(0);  // value 'h3' [9, 9, 256]
+      S* y = A(20736);  // value 'h4' [9, 9, 256]
       K_relu4::forward(N, x, y);
     }
 
     // op 11 'relu4' (ReLU): y = max(x, 0)
     void fwd_relu4() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2623104);  // value 'h3' [9, 9, 256]
-      [[maybe_unused]] S* y = A(2685312);  // value 'h4' [9, 9, 256]
+      const int N = N_;
+      const S* x = A(2623104);  // value 'h3' [9, 9, 256]
+      S* y = A(2685312);  // value 'h4' [9, 9, 256]
       K_relu4::forward(N, x, y);
     }
 
     // op 11 'relu4' (ReLU): y = max(x, 0)
     void bwd_relu4() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(2685312);  // value 'h4' [9, 9, 256]
-      [[maybe_unused]] S* d_y = A(2623104);  // dL/dh4
-      [[maybe_unused]] S* d_x = A(2706048);  // dL/dh3
+      const int N = N_;
+      const S* y = A(2685312);  // value 'h4' [9, 9, 256]
+      S* d_y = A(2623104);  // dL/dh4
+      S* d_x = A(2706048);  // dL/dh3
       Be::fill(d_x, N * 20736, S(0));  // first gradient written into this buffer
       K_relu4::backward(N, y, d_y, d_x);
     }
 
     // op 12 'head' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_head() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(20736);  // value 'h4' [9, 9, 256]
-      [[maybe_unused]] S* y = A(0);  // value 'logits' [9, 9, 9]
-      [[maybe_unused]] S* weight = params_ + 747296;  // 'head.weight' [9, 256, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 749600;  // 'head.bias' [9]
+      const int N = N_;
+      const S* x = A(20736);  // value 'h4' [9, 9, 256]
+      S* y = A(0);  // value 'logits' [9, 9, 9]
+      S* weight = params_ + 747296;  // 'head.weight' [9, 256, 1, 1]
+      S* bias = params_ + 749600;  // 'head.bias' [9]
       K_head::forward(N, x, weight, bias, y, nullptr);
       if (out_.logits) Be::copy(out_.logits, y, N * 729);
     }
 
     // op 12 'head' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_head() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2685312);  // value 'h4' [9, 9, 256]
-      [[maybe_unused]] S* y = A(2623104);  // value 'logits' [9, 9, 9]
-      [[maybe_unused]] S* weight = params_ + 747296;  // 'head.weight' [9, 256, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 749600;  // 'head.bias' [9]
+      const int N = N_;
+      const S* x = A(2685312);  // value 'h4' [9, 9, 256]
+      S* y = A(2623104);  // value 'logits' [9, 9, 9]
+      S* weight = params_ + 747296;  // 'head.weight' [9, 256, 1, 1]
+      S* bias = params_ + 749600;  // 'head.bias' [9]
       K_head::forward(N, x, weight, bias, y, nullptr);
       if (out_.logits) Be::copy(out_.logits, y, N * 729);
     }
 
     // op 12 'head' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_head() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(2685312);  // value 'h4' [9, 9, 256]
-      [[maybe_unused]] S* weight = params_ + 747296;  // 'head.weight' [9, 256, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 747296;
-      [[maybe_unused]] S* bias = params_ + 749600;  // 'head.bias' [9]
-      [[maybe_unused]] S* d_bias = grads_ + 749600;
-      [[maybe_unused]] S* d_y = A(2706048);  // dL/dlogits
-      [[maybe_unused]] S* d_x = A(2623104);  // dL/dh4
+      const int N = N_;
+      const S* x = A(2685312);  // value 'h4' [9, 9, 256]
+      S* weight = params_ + 747296;  // 'head.weight' [9, 256, 1, 1]
+      S* d_weight = grads_ + 747296;
+      S* d_bias = grads_ + 749600;
+      S* d_y = A(2706048);  // dL/dlogits
+      S* d_x = A(2623104);  // dL/dh4
       Be::fill(d_x, N * 20736, S(0));  // first gradient written into this buffer
       K_head::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
 
     // op 13 'loss' (CrossEntropyLoss): mean cross-entropy over all cells, class = target - 1
     void fwd_loss() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* logits = A(2623104);  // value 'logits' [9, 9, 9]
-      [[maybe_unused]] const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
-      [[maybe_unused]] S* loss = A(2624576);  // value 'loss' [1]
-      [[maybe_unused]] S* probs = A(2623840);  // softmax probabilities [P, K], 729 per sample
+      const int N = N_;
+      const S* logits = A(2623104);  // value 'logits' [9, 9, 9]
+      const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
+      S* loss = A(2624576);  // value 'loss' [1]
+      S* probs = A(2623840);  // softmax probabilities [P, K], 729 per sample
       K_loss::forward(N, logits, targets, -1, loss, probs);
       loss_ptr_ = loss;  // read by train_forward (after the whole pass)
     }
 
     // op 13 'loss' (CrossEntropyLoss): mean cross-entropy over all cells, class = target - 1
     void bwd_loss() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
-      [[maybe_unused]] S* probs = A(2623840);  // softmax probabilities [P, K], 729 per sample
-      [[maybe_unused]] S* d_loss = A(2623104);  // dL/dloss
+      const int N = N_;
+      const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
+      S* probs = A(2623840);  // softmax probabilities [P, K], 729 per sample
+      S* d_loss = A(2623104);  // dL/dloss
+      S* d_logits = A(2706048);  // dL/dlogits
       Be::fill(d_loss, 1, S(1));  // dL/dL
-      [[maybe_unused]] S* d_logits = A(2706048);  // dL/dlogits
       Be::fill(d_logits, N * 729, S(0));  // first gradient written into this buffer
       K_loss::backward(N, targets, -1, probs, d_loss, d_logits);
     }

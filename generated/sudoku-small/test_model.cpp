@@ -17,10 +17,10 @@ using akorn::testing::Buf;
 using akorn::testing::GoldenStep;
 using akorn::testing::Report;
 
-// valid token ranges of the int32 inputs (from the ops that read them)
+// valid token ranges of the int32 inputs (kInputs: what the ops that read them accept)
 static const std::vector<akorn::testing::TokenRange> kTokenRanges = {
-  {0, 9},  // board
-  {1, 9},  // solution
+  {int(kInputs[0].token_lo), int(kInputs[0].token_hi)},  // board
+  {int(kInputs[1].token_lo), int(kInputs[1].token_hi)},  // solution
 };
 
 // Every op with a backward pass, alone: inputs and outputs at their training-plan offsets.
@@ -30,7 +30,7 @@ static void grad_ops(Report& rep, int probes) {
     akorn::testing::OpCase<Spec> c;
     c.name = "embed";
     c.inputs = {};
-    c.outputs = {{"c", 1586960, 5184, 1602512, -1}, };
+    c.outputs = {{"c", kTrainPlan[0].offset, 5184, kTrainPlan[24].offset, -1}, };
     c.params = {0, };
     c.fwd = [](M& m) { m.fwd_embed(); };
     c.bwd = [](M& m) { m.bwd_embed(); };
@@ -39,8 +39,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "init";
-    c.inputs = {{"c", 1586960, 5184, 1602512, -1}, };
-    c.outputs = {{"x0", 1592144, 5184, 1607696, -1}, };
+    c.inputs = {{"c", kTrainPlan[0].offset, 5184, kTrainPlan[24].offset, -1}, };
+    c.outputs = {{"x0", kTrainPlan[1].offset, 5184, kTrainPlan[25].offset, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_init(); };
     c.bwd = [](M& m) { m.bwd_init(); };
@@ -49,8 +49,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "klayer";
-    c.inputs = {{"x0", 1592144, 5184, 1607696, -1}, {"c", 1586960, 5184, 1602512, -1}, };
-    c.outputs = {{"xT", 1296000, 5184, 1612880, -1}, };
+    c.inputs = {{"x0", kTrainPlan[1].offset, 5184, kTrainPlan[25].offset, -1}, {"c", kTrainPlan[0].offset, 5184, kTrainPlan[24].offset, -1}, };
+    c.outputs = {{"xT", kTrainPlan[2].offset, 5184, kTrainPlan[26].offset, -1}, };
     c.params = {1, 2, 3, 4, 5, 6, 7, };
     c.fwd = [](M& m) { m.fwd_klayer(); };
     c.bwd = [](M& m) { m.bwd_klayer(); };
@@ -59,8 +59,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "readout";
-    c.inputs = {{"xT", 1296000, 5184, 1612880, -1}, };
-    c.outputs = {{"h0", 1275264, 5184, 1301184, -1}, };
+    c.inputs = {{"xT", kTrainPlan[2].offset, 5184, kTrainPlan[26].offset, -1}, };
+    c.outputs = {{"h0", kTrainPlan[10].offset, 5184, kTrainPlan[27].offset, -1}, };
     c.params = {8, 9, 10, };
     c.fwd = [](M& m) { m.fwd_readout(); };
     c.bwd = [](M& m) { m.bwd_readout(); };
@@ -69,8 +69,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "ff_relu1";
-    c.inputs = {{"h0", 1275264, 5184, 1301184, -1}, };
-    c.outputs = {{"ff_a", 1280448, 5184, 1275264, -1}, };
+    c.inputs = {{"h0", kTrainPlan[10].offset, 5184, kTrainPlan[27].offset, -1}, };
+    c.outputs = {{"ff_a", kTrainPlan[13].offset, 5184, kTrainPlan[28].offset, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_ff_relu1(); };
     c.bwd = [](M& m) { m.bwd_ff_relu1(); };
@@ -79,8 +79,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "ff_conv1";
-    c.inputs = {{"ff_a", 1280448, 5184, 1275264, -1}, };
-    c.outputs = {{"ff_b", 1285632, 5184, 1285632, -1}, };
+    c.inputs = {{"ff_a", kTrainPlan[13].offset, 5184, kTrainPlan[28].offset, -1}, };
+    c.outputs = {{"ff_b", kTrainPlan[14].offset, 5184, kTrainPlan[29].offset, -1}, };
     c.params = {11, 12, };
     c.fwd = [](M& m) { m.fwd_ff_conv1(); };
     c.bwd = [](M& m) { m.bwd_ff_conv1(); };
@@ -89,8 +89,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "ff_relu2";
-    c.inputs = {{"ff_b", 1285632, 5184, 1285632, -1}, };
-    c.outputs = {{"ff_c", 1290816, 5184, 1275264, -1}, };
+    c.inputs = {{"ff_b", kTrainPlan[14].offset, 5184, kTrainPlan[29].offset, -1}, };
+    c.outputs = {{"ff_c", kTrainPlan[15].offset, 5184, kTrainPlan[30].offset, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_ff_relu2(); };
     c.bwd = [](M& m) { m.bwd_ff_relu2(); };
@@ -99,8 +99,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "ff_conv2";
-    c.inputs = {{"ff_c", 1290816, 5184, 1275264, -1}, };
-    c.outputs = {{"ff_d", 1285632, 5184, 1285632, -1}, };
+    c.inputs = {{"ff_c", kTrainPlan[15].offset, 5184, kTrainPlan[30].offset, -1}, };
+    c.outputs = {{"ff_d", kTrainPlan[16].offset, 5184, kTrainPlan[31].offset, -1}, };
     c.params = {13, 14, };
     c.fwd = [](M& m) { m.fwd_ff_conv2(); };
     c.bwd = [](M& m) { m.bwd_ff_conv2(); };
@@ -109,8 +109,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "ff_res";
-    c.inputs = {{"h0", 1275264, 5184, 1301184, -1}, {"ff_d", 1285632, 5184, 1285632, -1}, };
-    c.outputs = {{"h1", 1301184, 5184, 1306368, -1}, };
+    c.inputs = {{"h0", kTrainPlan[10].offset, 5184, kTrainPlan[27].offset, -1}, {"ff_d", kTrainPlan[16].offset, 5184, kTrainPlan[31].offset, -1}, };
+    c.outputs = {{"h1", kTrainPlan[17].offset, 5184, kTrainPlan[32].offset, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_ff_res(); };
     c.bwd = [](M& m) { m.bwd_ff_res(); };
@@ -119,8 +119,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "relu3";
-    c.inputs = {{"h1", 1301184, 5184, 1306368, -1}, };
-    c.outputs = {{"h2", 1275264, 5184, 1285632, -1}, };
+    c.inputs = {{"h1", kTrainPlan[17].offset, 5184, kTrainPlan[32].offset, -1}, };
+    c.outputs = {{"h2", kTrainPlan[18].offset, 5184, kTrainPlan[33].offset, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_relu3(); };
     c.bwd = [](M& m) { m.bwd_relu3(); };
@@ -129,8 +129,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "conv3";
-    c.inputs = {{"h2", 1275264, 5184, 1285632, -1}, };
-    c.outputs = {{"h3", 1285632, 5184, 1306368, -1}, };
+    c.inputs = {{"h2", kTrainPlan[18].offset, 5184, kTrainPlan[33].offset, -1}, };
+    c.outputs = {{"h3", kTrainPlan[19].offset, 5184, kTrainPlan[34].offset, -1}, };
     c.params = {15, 16, };
     c.fwd = [](M& m) { m.fwd_conv3(); };
     c.bwd = [](M& m) { m.bwd_conv3(); };
@@ -139,8 +139,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "relu4";
-    c.inputs = {{"h3", 1285632, 5184, 1306368, -1}, };
-    c.outputs = {{"h4", 1301184, 5184, 1285632, -1}, };
+    c.inputs = {{"h3", kTrainPlan[19].offset, 5184, kTrainPlan[34].offset, -1}, };
+    c.outputs = {{"h4", kTrainPlan[20].offset, 5184, kTrainPlan[35].offset, -1}, };
     c.params = {};
     c.fwd = [](M& m) { m.fwd_relu4(); };
     c.bwd = [](M& m) { m.bwd_relu4(); };
@@ -149,8 +149,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "head";
-    c.inputs = {{"h4", 1301184, 5184, 1285632, -1}, };
-    c.outputs = {{"logits", 1285632, 729, 1306368, -1}, };
+    c.inputs = {{"h4", kTrainPlan[20].offset, 5184, kTrainPlan[35].offset, -1}, };
+    c.outputs = {{"logits", kTrainPlan[21].offset, 729, kTrainPlan[36].offset, -1}, };
     c.params = {17, 18, };
     c.fwd = [](M& m) { m.fwd_head(); };
     c.bwd = [](M& m) { m.bwd_head(); };
@@ -159,8 +159,8 @@ static void grad_ops(Report& rep, int probes) {
   {
     akorn::testing::OpCase<Spec> c;
     c.name = "loss";
-    c.inputs = {{"logits", 1285632, 729, 1306368, -1}, };
-    c.outputs = {{"loss", 1287104, 1, 1285632, -1}, };
+    c.inputs = {{"logits", kTrainPlan[21].offset, 729, kTrainPlan[36].offset, -1}, };
+    c.outputs = {{"loss", kTrainPlan[22].offset, 1, kTrainPlan[37].offset, -1}, };
     c.params = {};
     c.is_loss = true;
     c.fwd = [](M& m) { m.fwd_loss(); };
@@ -173,38 +173,38 @@ static void grad_ops(Report& rep, int probes) {
 template <typename S> static std::vector<GoldenStep<Spec, S>> golden_infer() {
   using M = Model<S>;
   std::vector<GoldenStep<Spec, S>> steps;
-  steps.push_back({"embed", [](M& m) { m.inf_embed(); }, {{"c", 104336, 5184, false}, }});
-  steps.push_back({"init", [](M& m) { m.inf_init(); }, {{"x0", 109520, 5184, false}, }});
-  steps.push_back({"klayer", [](M& m) { m.inf_klayer(); }, {{"xT", 114704, 5184, false}, }});
-  steps.push_back({"readout", [](M& m) { m.inf_readout(); }, {{"h0", 20736, 5184, false}, }});
-  steps.push_back({"ff_relu1", [](M& m) { m.inf_ff_relu1(); }, {{"ff_a", 0, 5184, false}, }});
-  steps.push_back({"ff_conv1", [](M& m) { m.inf_ff_conv1(); }, {{"ff_b", 5184, 5184, false}, }});
-  steps.push_back({"ff_relu2", [](M& m) { m.inf_ff_relu2(); }, {{"ff_c", 0, 5184, false}, }});
-  steps.push_back({"ff_conv2", [](M& m) { m.inf_ff_conv2(); }, {{"ff_d", 5184, 5184, false}, }});
-  steps.push_back({"ff_res", [](M& m) { m.inf_ff_res(); }, {{"h1", 0, 5184, false}, }});
-  steps.push_back({"relu3", [](M& m) { m.inf_relu3(); }, {{"h2", 5184, 5184, false}, }});
-  steps.push_back({"conv3", [](M& m) { m.inf_conv3(); }, {{"h3", 0, 5184, false}, }});
-  steps.push_back({"relu4", [](M& m) { m.inf_relu4(); }, {{"h4", 5184, 5184, false}, }});
-  steps.push_back({"head", [](M& m) { m.inf_head(); }, {{"logits", 0, 729, false}, }});
+  steps.push_back({"embed", [](M& m) { m.inf_embed(); }, {{"c", kInferPlan[0].offset, 5184, false}, }});
+  steps.push_back({"init", [](M& m) { m.inf_init(); }, {{"x0", kInferPlan[1].offset, 5184, false}, }});
+  steps.push_back({"klayer", [](M& m) { m.inf_klayer(); }, {{"xT", kInferPlan[2].offset, 5184, false}, }});
+  steps.push_back({"readout", [](M& m) { m.inf_readout(); }, {{"h0", kInferPlan[7].offset, 5184, false}, }});
+  steps.push_back({"ff_relu1", [](M& m) { m.inf_ff_relu1(); }, {{"ff_a", kInferPlan[9].offset, 5184, false}, }});
+  steps.push_back({"ff_conv1", [](M& m) { m.inf_ff_conv1(); }, {{"ff_b", kInferPlan[10].offset, 5184, false}, }});
+  steps.push_back({"ff_relu2", [](M& m) { m.inf_ff_relu2(); }, {{"ff_c", kInferPlan[11].offset, 5184, false}, }});
+  steps.push_back({"ff_conv2", [](M& m) { m.inf_ff_conv2(); }, {{"ff_d", kInferPlan[12].offset, 5184, false}, }});
+  steps.push_back({"ff_res", [](M& m) { m.inf_ff_res(); }, {{"h1", kInferPlan[13].offset, 5184, false}, }});
+  steps.push_back({"relu3", [](M& m) { m.inf_relu3(); }, {{"h2", kInferPlan[14].offset, 5184, false}, }});
+  steps.push_back({"conv3", [](M& m) { m.inf_conv3(); }, {{"h3", kInferPlan[15].offset, 5184, false}, }});
+  steps.push_back({"relu4", [](M& m) { m.inf_relu4(); }, {{"h4", kInferPlan[16].offset, 5184, false}, }});
+  steps.push_back({"head", [](M& m) { m.inf_head(); }, {{"logits", kInferPlan[17].offset, 729, false}, }});
   return steps;
 }
 template <typename S> static std::vector<GoldenStep<Spec, S>> golden_train() {
   using M = Model<S>;
   std::vector<GoldenStep<Spec, S>> steps;
-  steps.push_back({"embed", [](M& m) { m.fwd_embed(); }, {{"c", 1586960, 5184, false}, }});
-  steps.push_back({"init", [](M& m) { m.fwd_init(); }, {{"x0", 1592144, 5184, false}, }});
-  steps.push_back({"klayer", [](M& m) { m.fwd_klayer(); }, {{"xT", 1296000, 5184, false}, }});
-  steps.push_back({"readout", [](M& m) { m.fwd_readout(); }, {{"h0", 1275264, 5184, false}, }});
-  steps.push_back({"ff_relu1", [](M& m) { m.fwd_ff_relu1(); }, {{"ff_a", 1280448, 5184, false}, }});
-  steps.push_back({"ff_conv1", [](M& m) { m.fwd_ff_conv1(); }, {{"ff_b", 1285632, 5184, false}, }});
-  steps.push_back({"ff_relu2", [](M& m) { m.fwd_ff_relu2(); }, {{"ff_c", 1290816, 5184, false}, }});
-  steps.push_back({"ff_conv2", [](M& m) { m.fwd_ff_conv2(); }, {{"ff_d", 1285632, 5184, false}, }});
-  steps.push_back({"ff_res", [](M& m) { m.fwd_ff_res(); }, {{"h1", 1301184, 5184, false}, }});
-  steps.push_back({"relu3", [](M& m) { m.fwd_relu3(); }, {{"h2", 1275264, 5184, false}, }});
-  steps.push_back({"conv3", [](M& m) { m.fwd_conv3(); }, {{"h3", 1285632, 5184, false}, }});
-  steps.push_back({"relu4", [](M& m) { m.fwd_relu4(); }, {{"h4", 1301184, 5184, false}, }});
-  steps.push_back({"head", [](M& m) { m.fwd_head(); }, {{"logits", 1285632, 729, false}, }});
-  steps.push_back({"loss", [](M& m) { m.fwd_loss(); }, {{"loss", 1287104, 1, true}, }});
+  steps.push_back({"embed", [](M& m) { m.fwd_embed(); }, {{"c", kTrainPlan[0].offset, 5184, false}, }});
+  steps.push_back({"init", [](M& m) { m.fwd_init(); }, {{"x0", kTrainPlan[1].offset, 5184, false}, }});
+  steps.push_back({"klayer", [](M& m) { m.fwd_klayer(); }, {{"xT", kTrainPlan[2].offset, 5184, false}, }});
+  steps.push_back({"readout", [](M& m) { m.fwd_readout(); }, {{"h0", kTrainPlan[10].offset, 5184, false}, }});
+  steps.push_back({"ff_relu1", [](M& m) { m.fwd_ff_relu1(); }, {{"ff_a", kTrainPlan[13].offset, 5184, false}, }});
+  steps.push_back({"ff_conv1", [](M& m) { m.fwd_ff_conv1(); }, {{"ff_b", kTrainPlan[14].offset, 5184, false}, }});
+  steps.push_back({"ff_relu2", [](M& m) { m.fwd_ff_relu2(); }, {{"ff_c", kTrainPlan[15].offset, 5184, false}, }});
+  steps.push_back({"ff_conv2", [](M& m) { m.fwd_ff_conv2(); }, {{"ff_d", kTrainPlan[16].offset, 5184, false}, }});
+  steps.push_back({"ff_res", [](M& m) { m.fwd_ff_res(); }, {{"h1", kTrainPlan[17].offset, 5184, false}, }});
+  steps.push_back({"relu3", [](M& m) { m.fwd_relu3(); }, {{"h2", kTrainPlan[18].offset, 5184, false}, }});
+  steps.push_back({"conv3", [](M& m) { m.fwd_conv3(); }, {{"h3", kTrainPlan[19].offset, 5184, false}, }});
+  steps.push_back({"relu4", [](M& m) { m.fwd_relu4(); }, {{"h4", kTrainPlan[20].offset, 5184, false}, }});
+  steps.push_back({"head", [](M& m) { m.fwd_head(); }, {{"logits", kTrainPlan[21].offset, 729, false}, }});
+  steps.push_back({"loss", [](M& m) { m.fwd_loss(); }, {{"loss", kTrainPlan[22].offset, 1, true}, }});
   return steps;
 }
 

@@ -190,8 +190,8 @@ x0                                        -
   inline constexpr int kTrainedSteps = 16;  // T of the Kuramoto layers
 
   // The model at fixed sizes. S = float for use, double for gradient checks. Be = the
-  // backend: akorn::CpuBackend (host memory, akorn/ops/*.hpp) or akorn::cuda::Backend
-  // (device memory, akorn/cuda/ops/*.cuh; model_cuda.cu). Both provide every kernel with
+  // backend: akorn::CpuBackend (host memory, akorn/ops/<op>/cpu.hpp) or akorn::cuda::Backend
+  // (device memory, akorn/ops/<op>/cuda.cuh; model_cuda.cu). Both provide every kernel with
   // the same template parameters and signatures, so this one class serves both.
   template <typename S, typename Be = akorn::CpuBackend> class Model {
      public:
@@ -302,79 +302,78 @@ x0                                        -
     // ---- one function per op and phase: inf_ (inference), fwd_ / bwd_ (training)
     // op 0 'embed' (Embedding): embedding of 10 tokens into 512 channels
     void inf_embed() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* y = A(467216);  // value 'c' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 512]
+      const int N = N_;
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* y = A(467216);  // value 'c' [9, 9, 512]
+      S* weight = params_ + 0;  // 'embed.weight' [10, 512]
       K_embed::forward(N, tokens, weight, y);
     }
 
     // op 0 'embed' (Embedding): embedding of 10 tokens into 512 channels
     void fwd_embed() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* y = A(6449552);  // value 'c' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 512]
+      const int N = N_;
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* y = A(6449552);  // value 'c' [9, 9, 512]
+      S* weight = params_ + 0;  // 'embed.weight' [10, 512]
       K_embed::forward(N, tokens, weight, y);
     }
 
     // op 0 'embed' (Embedding): embedding of 10 tokens into 512 channels
     void bwd_embed() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* weight = params_ + 0;  // 'embed.weight' [10, 512]
-      [[maybe_unused]] S* d_weight = grads_ + 0;
-      [[maybe_unused]] S* d_y = A(6573968);  // dL/dc
+      const int N = N_;
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* d_weight = grads_ + 0;
+      S* d_y = A(6573968);  // dL/dc
       K_embed::backward(N, tokens, d_y, d_weight);
     }
 
     // op 1 'init' (OscillatorInit): x0 = c at given cells (token != 0), N(0,1) noise elsewhere
     void inf_init() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* c = A(467216);  // value 'c' [9, 9, 512]
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* x0 = A(508688);  // value 'x0' [9, 9, 512]
+      const int N = N_;
+      const S* c = A(467216);  // value 'c' [9, 9, 512]
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* x0 = A(508688);  // value 'x0' [9, 9, 512]
       // counter-based noise: stream 1 (this op's index), sample = sample0_ + row: independent of batching
       K_init::forward(N, c, tokens, seed_, 1, sample0_, x0);
     }
 
     // op 1 'init' (OscillatorInit): x0 = c at given cells (token != 0), N(0,1) noise elsewhere
     void fwd_init() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* c = A(6449552);  // value 'c' [9, 9, 512]
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* x0 = A(6491024);  // value 'x0' [9, 9, 512]
+      const int N = N_;
+      const S* c = A(6449552);  // value 'c' [9, 9, 512]
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* x0 = A(6491024);  // value 'x0' [9, 9, 512]
       // counter-based noise: stream 1 (this op's index), sample = sample0_ + row: independent of batching
       K_init::forward(N, c, tokens, seed_, 1, sample0_, x0);
     }
 
     // op 1 'init' (OscillatorInit): x0 = c at given cells (token != 0), N(0,1) noise elsewhere
     void bwd_init() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
-      [[maybe_unused]] S* d_x0 = A(6615440);  // dL/dx0
-      [[maybe_unused]] S* d_c = A(6573968);  // dL/dc
+      const int N = N_;
+      const int32_t* tokens = in_.board;  // model input 'board' [9, 9]
+      S* d_x0 = A(6615440);  // dL/dx0
+      S* d_c = A(6573968);  // dL/dc
       K_init::backward(N, tokens, d_x0, d_c);
     }
 
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 64, GTA, global omega (learned), projection, gamma learned
     void inf_klayer() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x0 = A(508688);  // value 'x0' [9, 9, 512]
-      [[maybe_unused]] const S* c = A(467216);  // value 'c' [9, 9, 512]
-      [[maybe_unused]] S* xT = A(550160);  // value 'xT' [9, 9, 512]
-      [[maybe_unused]] S* energy = out_.energy;  // written straight to the caller (may be null)
-      [[maybe_unused]] S* J_w_qkv = params_ + 5120;  // 'klayer.J.w_qkv' [1536, 512]
-      [[maybe_unused]] S* J_b_qkv = params_ + 791552;  // 'klayer.J.b_qkv' [1536]
-      [[maybe_unused]] S* J_w_o = params_ + 793088;  // 'klayer.J.w_o' [512, 512]
-      [[maybe_unused]] S* J_b_o = params_ + 1055232;  // 'klayer.J.b_o' [512]
-      [[maybe_unused]] S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [4, 81, 32, 2, 2]
-      [[maybe_unused]] S* omega = params_ + 1097216;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* gamma = params_ + 1097232;  // 'klayer.gamma' [1]
-      [[maybe_unused]] S* X = A(384272);  // two states, ping-pong, 82944 per sample
-      [[maybe_unused]] S* Jx = A(591632);  // J(x_t), 41472 per sample
-      [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of one step, 259848 per sample
-      [[maybe_unused]] S* Jws = A(259856);  // J workspace, 124416 per sample
+      const int N = N_;
+      const S* x0 = A(508688);  // value 'x0' [9, 9, 512]
+      const S* c = A(467216);  // value 'c' [9, 9, 512]
+      S* xT = A(550160);  // value 'xT' [9, 9, 512]
+      S* energy = out_.energy;  // written straight to the caller (may be null)
+      S* J_w_qkv = params_ + 5120;  // 'klayer.J.w_qkv' [1536, 512]
+      S* J_b_qkv = params_ + 791552;  // 'klayer.J.b_qkv' [1536]
+      S* J_w_o = params_ + 793088;  // 'klayer.J.w_o' [512, 512]
+      S* J_b_o = params_ + 1055232;  // 'klayer.J.b_o' [512]
+      S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [4, 81, 32, 2, 2]
+      S* omega = params_ + 1097216;  // 'klayer.omega' [2]
+      S* gamma = params_ + 1097232;  // 'klayer.gamma' [1]
+      S* X = A(384272);  // two states, ping-pong, 82944 per sample
+      S* Jx = A(591632);  // J(x_t), 41472 per sample
+      S* Jsaved = A(0);  // J intermediates of one step, 259848 per sample
+      S* Jws = A(259856);  // J workspace, 124416 per sample
       const int steps = steps_;
       const S* cn = c;  // no stimulus normalisation
       const akorn::index_t PC = 41472;  // elements of one state per sample
@@ -397,22 +396,22 @@ x0                                        -
 
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 64, GTA, global omega (learned), projection, gamma learned
     void fwd_klayer() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x0 = A(6491024);  // value 'x0' [9, 9, 512]
-      [[maybe_unused]] const S* c = A(6449552);  // value 'c' [9, 9, 512]
-      [[maybe_unused]] S* xT = A(4489344);  // value 'xT' [9, 9, 512]
-      [[maybe_unused]] S* energy = out_.energy;  // written straight to the caller (may be null)
-      [[maybe_unused]] S* J_w_qkv = params_ + 5120;  // 'klayer.J.w_qkv' [1536, 512]
-      [[maybe_unused]] S* J_b_qkv = params_ + 791552;  // 'klayer.J.b_qkv' [1536]
-      [[maybe_unused]] S* J_w_o = params_ + 793088;  // 'klayer.J.w_o' [512, 512]
-      [[maybe_unused]] S* J_b_o = params_ + 1055232;  // 'klayer.J.b_o' [512]
-      [[maybe_unused]] S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [4, 81, 32, 2, 2]
-      [[maybe_unused]] S* omega = params_ + 1097216;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* gamma = params_ + 1097232;  // 'klayer.gamma' [1]
-      [[maybe_unused]] S* X = A(4998032);  // states x_0 .. x_T, 705024 per sample
-      [[maybe_unused]] S* Jx = A(5703056);  // J(x_t) of every step, 663552 per sample
-      [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of every step, 4157568 per sample
-      [[maybe_unused]] S* Jws = A(4157568);  // J workspace, 124416 per sample
+      const int N = N_;
+      const S* x0 = A(6491024);  // value 'x0' [9, 9, 512]
+      const S* c = A(6449552);  // value 'c' [9, 9, 512]
+      S* xT = A(4489344);  // value 'xT' [9, 9, 512]
+      S* energy = out_.energy;  // written straight to the caller (may be null)
+      S* J_w_qkv = params_ + 5120;  // 'klayer.J.w_qkv' [1536, 512]
+      S* J_b_qkv = params_ + 791552;  // 'klayer.J.b_qkv' [1536]
+      S* J_w_o = params_ + 793088;  // 'klayer.J.w_o' [512, 512]
+      S* J_b_o = params_ + 1055232;  // 'klayer.J.b_o' [512]
+      S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [4, 81, 32, 2, 2]
+      S* omega = params_ + 1097216;  // 'klayer.omega' [2]
+      S* gamma = params_ + 1097232;  // 'klayer.gamma' [1]
+      S* X = A(4998032);  // states x_0 .. x_T, 705024 per sample
+      S* Jx = A(5703056);  // J(x_t) of every step, 663552 per sample
+      S* Jsaved = A(0);  // J intermediates of every step, 4157568 per sample
+      S* Jws = A(4157568);  // J workspace, 124416 per sample
       const S* cn = c;  // no stimulus normalisation
       const akorn::index_t PC = 41472;  // elements of one state per sample
       constexpr int T = 16;
@@ -432,33 +431,31 @@ x0                                        -
 
     // op 2 'klayer' (Kuramoto): Kuramoto, n=4, T=16, attn J, 8 heads of 64, GTA, global omega (learned), projection, gamma learned
     void bwd_klayer() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x0 = A(6491024);  // value 'x0' [9, 9, 512]
-      [[maybe_unused]] const S* c = A(6449552);  // value 'c' [9, 9, 512]
-      [[maybe_unused]] S* J_w_qkv = params_ + 5120;  // 'klayer.J.w_qkv' [1536, 512]
-      [[maybe_unused]] S* d_J_w_qkv = grads_ + 5120;
-      [[maybe_unused]] S* J_b_qkv = params_ + 791552;  // 'klayer.J.b_qkv' [1536]
-      [[maybe_unused]] S* d_J_b_qkv = grads_ + 791552;
-      [[maybe_unused]] S* J_w_o = params_ + 793088;  // 'klayer.J.w_o' [512, 512]
-      [[maybe_unused]] S* d_J_w_o = grads_ + 793088;
-      [[maybe_unused]] S* J_b_o = params_ + 1055232;  // 'klayer.J.b_o' [512]
-      [[maybe_unused]] S* d_J_b_o = grads_ + 1055232;
-      [[maybe_unused]] S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [4, 81, 32, 2, 2]
-      [[maybe_unused]] S* d_J_gta = grads_ + 1055744;
-      [[maybe_unused]] S* omega = params_ + 1097216;  // 'klayer.omega' [2]
-      [[maybe_unused]] S* d_omega = grads_ + 1097216;
-      [[maybe_unused]] S* gamma = params_ + 1097232;  // 'klayer.gamma' [1]
-      [[maybe_unused]] S* d_gamma = grads_ + 1097232;
-      [[maybe_unused]] S* X = A(4998032);  // states x_0 .. x_T, 705024 per sample
-      [[maybe_unused]] S* Jx = A(5703056);  // J(x_t) of every step, 663552 per sample
-      [[maybe_unused]] S* Jsaved = A(0);  // J intermediates of every step, 4157568 per sample
-      [[maybe_unused]] S* Jws_b = A(4157568);  // J workspace in the backward pass, 840456 per sample
-      [[maybe_unused]] S* gx = A(6366608);  // dL/dx_t, ping-pong, 82944 per sample
-      [[maybe_unused]] S* dy = A(6532496);  // dL/d(J x_t + c_n) of one step, 41472 per sample
-      [[maybe_unused]] S* d_xT = A(6656912);  // dL/dxT
-      [[maybe_unused]] S* d_x0 = A(6615440);  // dL/dx0
+      const int N = N_;
+      const S* x0 = A(6491024);  // value 'x0' [9, 9, 512]
+      const S* c = A(6449552);  // value 'c' [9, 9, 512]
+      S* J_w_qkv = params_ + 5120;  // 'klayer.J.w_qkv' [1536, 512]
+      S* d_J_w_qkv = grads_ + 5120;
+      S* d_J_b_qkv = grads_ + 791552;
+      S* J_w_o = params_ + 793088;  // 'klayer.J.w_o' [512, 512]
+      S* d_J_w_o = grads_ + 793088;
+      S* d_J_b_o = grads_ + 1055232;
+      S* J_gta = params_ + 1055744;  // 'klayer.J.gta' [4, 81, 32, 2, 2]
+      S* d_J_gta = grads_ + 1055744;
+      S* omega = params_ + 1097216;  // 'klayer.omega' [2]
+      S* d_omega = grads_ + 1097216;
+      S* gamma = params_ + 1097232;  // 'klayer.gamma' [1]
+      S* d_gamma = grads_ + 1097232;
+      S* X = A(4998032);  // states x_0 .. x_T, 705024 per sample
+      S* Jx = A(5703056);  // J(x_t) of every step, 663552 per sample
+      S* Jsaved = A(0);  // J intermediates of every step, 4157568 per sample
+      S* Jws_b = A(4157568);  // J workspace in the backward pass, 840456 per sample
+      S* gx = A(6366608);  // dL/dx_t, ping-pong, 82944 per sample
+      S* dy = A(6532496);  // dL/d(J x_t + c_n) of one step, 41472 per sample
+      S* d_xT = A(6656912);  // dL/dxT
+      S* d_x0 = A(6615440);  // dL/dx0
+      S* d_c = A(6573968);  // dL/dc
       Be::fill(d_x0, N * 41472, S(0));  // first gradient written into this buffer
-      [[maybe_unused]] S* d_c = A(6573968);  // dL/dc
       Be::fill(d_c, N * 41472, S(0));  // first gradient written into this buffer
       const akorn::index_t PC = 41472;
       constexpr int T = 16;
@@ -482,335 +479,329 @@ x0                                        -
 
     // op 3 'readout' (ReadOutConv): y[o] = ||conv1x1(x)[o*4 .. +4]|| + bias[o]
     void inf_readout() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(550160);  // value 'xT' [9, 9, 512]
-      [[maybe_unused]] S* y = A(165888);  // value 'h0' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 1097248;  // 'readout.weight' [2048, 512, 1, 1]
-      [[maybe_unused]] S* conv_bias = params_ + 2145824;  // 'readout.conv_bias' [2048]
-      [[maybe_unused]] S* bias = params_ + 2147872;  // 'readout.bias' [512]
-      [[maybe_unused]] S* z = A(0);  // conv output z before the norm, 165888 per sample
+      const int N = N_;
+      const S* x = A(550160);  // value 'xT' [9, 9, 512]
+      S* y = A(165888);  // value 'h0' [9, 9, 512]
+      S* weight = params_ + 1097248;  // 'readout.weight' [2048, 512, 1, 1]
+      S* conv_bias = params_ + 2145824;  // 'readout.conv_bias' [2048]
+      S* bias = params_ + 2147872;  // 'readout.bias' [512]
+      S* z = A(0);  // conv output z before the norm, 165888 per sample
       K_readout::forward(N, x, weight, conv_bias, bias, y, z, nullptr);
     }
 
     // op 3 'readout' (ReadOutConv): y[o] = ||conv1x1(x)[o*4 .. +4]|| + bias[o]
     void fwd_readout() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4489344);  // value 'xT' [9, 9, 512]
-      [[maybe_unused]] S* y = A(4323456);  // value 'h0' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 1097248;  // 'readout.weight' [2048, 512, 1, 1]
-      [[maybe_unused]] S* conv_bias = params_ + 2145824;  // 'readout.conv_bias' [2048]
-      [[maybe_unused]] S* bias = params_ + 2147872;  // 'readout.bias' [512]
-      [[maybe_unused]] S* z = A(4157568);  // conv output z before the norm, 165888 per sample
+      const int N = N_;
+      const S* x = A(4489344);  // value 'xT' [9, 9, 512]
+      S* y = A(4323456);  // value 'h0' [9, 9, 512]
+      S* weight = params_ + 1097248;  // 'readout.weight' [2048, 512, 1, 1]
+      S* conv_bias = params_ + 2145824;  // 'readout.conv_bias' [2048]
+      S* bias = params_ + 2147872;  // 'readout.bias' [512]
+      S* z = A(4157568);  // conv output z before the norm, 165888 per sample
       K_readout::forward(N, x, weight, conv_bias, bias, y, z, nullptr);
     }
 
     // op 3 'readout' (ReadOutConv): y[o] = ||conv1x1(x)[o*4 .. +4]|| + bias[o]
     void bwd_readout() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4489344);  // value 'xT' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 1097248;  // 'readout.weight' [2048, 512, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 1097248;
-      [[maybe_unused]] S* conv_bias = params_ + 2145824;  // 'readout.conv_bias' [2048]
-      [[maybe_unused]] S* d_conv_bias = grads_ + 2145824;
-      [[maybe_unused]] S* bias = params_ + 2147872;  // 'readout.bias' [512]
-      [[maybe_unused]] S* d_bias = grads_ + 2147872;
-      [[maybe_unused]] S* z = A(4157568);  // conv output z before the norm, 165888 per sample
-      [[maybe_unused]] S* ws_b = A(4323456);  // dz and im2col columns, 165888 per sample
-      [[maybe_unused]] S* d_y = A(4530816);  // dL/dh0
-      [[maybe_unused]] S* d_x = A(6656912);  // dL/dxT
+      const int N = N_;
+      const S* x = A(4489344);  // value 'xT' [9, 9, 512]
+      S* weight = params_ + 1097248;  // 'readout.weight' [2048, 512, 1, 1]
+      S* d_weight = grads_ + 1097248;
+      S* d_conv_bias = grads_ + 2145824;
+      S* d_bias = grads_ + 2147872;
+      S* z = A(4157568);  // conv output z before the norm, 165888 per sample
+      S* ws_b = A(4323456);  // dz and im2col columns, 165888 per sample
+      S* d_y = A(4530816);  // dL/dh0
+      S* d_x = A(6656912);  // dL/dxT
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_readout::backward(N, x, weight, z, d_y, d_x, d_weight, d_conv_bias, d_bias, ws_b);
     }
 
     // op 4 'ff_relu1' (ReLU): y = max(x, 0)
     void inf_ff_relu1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(165888);  // value 'h0' [9, 9, 512]
-      [[maybe_unused]] S* y = A(0);  // value 'ff_a' [9, 9, 512]
+      const int N = N_;
+      const S* x = A(165888);  // value 'h0' [9, 9, 512]
+      S* y = A(0);  // value 'ff_a' [9, 9, 512]
       K_ff_relu1::forward(N, x, y);
     }
 
     // op 4 'ff_relu1' (ReLU): y = max(x, 0)
     void fwd_ff_relu1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4323456);  // value 'h0' [9, 9, 512]
-      [[maybe_unused]] S* y = A(4364928);  // value 'ff_a' [9, 9, 512]
+      const int N = N_;
+      const S* x = A(4323456);  // value 'h0' [9, 9, 512]
+      S* y = A(4364928);  // value 'ff_a' [9, 9, 512]
       K_ff_relu1::forward(N, x, y);
     }
 
     // op 4 'ff_relu1' (ReLU): y = max(x, 0)
     void bwd_ff_relu1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(4364928);  // value 'ff_a' [9, 9, 512]
-      [[maybe_unused]] S* d_y = A(4323456);  // dL/dff_a
-      [[maybe_unused]] S* d_x = A(4530816);  // dL/dh0
+      const int N = N_;
+      const S* y = A(4364928);  // value 'ff_a' [9, 9, 512]
+      S* d_y = A(4323456);  // dL/dff_a
+      S* d_x = A(4530816);  // dL/dh0
       K_ff_relu1::backward(N, y, d_y, d_x);
     }
 
     // op 5 'ff_conv1' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_ff_conv1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(0);  // value 'ff_a' [9, 9, 512]
-      [[maybe_unused]] S* y = A(41472);  // value 'ff_b' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2148384;  // 'ff_conv1.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2410528;  // 'ff_conv1.bias' [512]
+      const int N = N_;
+      const S* x = A(0);  // value 'ff_a' [9, 9, 512]
+      S* y = A(41472);  // value 'ff_b' [9, 9, 512]
+      S* weight = params_ + 2148384;  // 'ff_conv1.weight' [512, 512, 1, 1]
+      S* bias = params_ + 2410528;  // 'ff_conv1.bias' [512]
       K_ff_conv1::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 5 'ff_conv1' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_ff_conv1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4364928);  // value 'ff_a' [9, 9, 512]
-      [[maybe_unused]] S* y = A(4406400);  // value 'ff_b' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2148384;  // 'ff_conv1.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2410528;  // 'ff_conv1.bias' [512]
+      const int N = N_;
+      const S* x = A(4364928);  // value 'ff_a' [9, 9, 512]
+      S* y = A(4406400);  // value 'ff_b' [9, 9, 512]
+      S* weight = params_ + 2148384;  // 'ff_conv1.weight' [512, 512, 1, 1]
+      S* bias = params_ + 2410528;  // 'ff_conv1.bias' [512]
       K_ff_conv1::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 5 'ff_conv1' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_ff_conv1() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4364928);  // value 'ff_a' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2148384;  // 'ff_conv1.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 2148384;
-      [[maybe_unused]] S* bias = params_ + 2410528;  // 'ff_conv1.bias' [512]
-      [[maybe_unused]] S* d_bias = grads_ + 2410528;
-      [[maybe_unused]] S* d_y = A(4406400);  // dL/dff_b
-      [[maybe_unused]] S* d_x = A(4323456);  // dL/dff_a
+      const int N = N_;
+      const S* x = A(4364928);  // value 'ff_a' [9, 9, 512]
+      S* weight = params_ + 2148384;  // 'ff_conv1.weight' [512, 512, 1, 1]
+      S* d_weight = grads_ + 2148384;
+      S* d_bias = grads_ + 2410528;
+      S* d_y = A(4406400);  // dL/dff_b
+      S* d_x = A(4323456);  // dL/dff_a
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_ff_conv1::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
 
     // op 6 'ff_relu2' (ReLU): y = max(x, 0)
     void inf_ff_relu2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(41472);  // value 'ff_b' [9, 9, 512]
-      [[maybe_unused]] S* y = A(0);  // value 'ff_c' [9, 9, 512]
+      const int N = N_;
+      const S* x = A(41472);  // value 'ff_b' [9, 9, 512]
+      S* y = A(0);  // value 'ff_c' [9, 9, 512]
       K_ff_relu2::forward(N, x, y);
     }
 
     // op 6 'ff_relu2' (ReLU): y = max(x, 0)
     void fwd_ff_relu2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4406400);  // value 'ff_b' [9, 9, 512]
-      [[maybe_unused]] S* y = A(4447872);  // value 'ff_c' [9, 9, 512]
+      const int N = N_;
+      const S* x = A(4406400);  // value 'ff_b' [9, 9, 512]
+      S* y = A(4447872);  // value 'ff_c' [9, 9, 512]
       K_ff_relu2::forward(N, x, y);
     }
 
     // op 6 'ff_relu2' (ReLU): y = max(x, 0)
     void bwd_ff_relu2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(4447872);  // value 'ff_c' [9, 9, 512]
-      [[maybe_unused]] S* d_y = A(4323456);  // dL/dff_c
-      [[maybe_unused]] S* d_x = A(4406400);  // dL/dff_b
+      const int N = N_;
+      const S* y = A(4447872);  // value 'ff_c' [9, 9, 512]
+      S* d_y = A(4323456);  // dL/dff_c
+      S* d_x = A(4406400);  // dL/dff_b
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_ff_relu2::backward(N, y, d_y, d_x);
     }
 
     // op 7 'ff_conv2' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_ff_conv2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(0);  // value 'ff_c' [9, 9, 512]
-      [[maybe_unused]] S* y = A(41472);  // value 'ff_d' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2411040;  // 'ff_conv2.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2673184;  // 'ff_conv2.bias' [512]
+      const int N = N_;
+      const S* x = A(0);  // value 'ff_c' [9, 9, 512]
+      S* y = A(41472);  // value 'ff_d' [9, 9, 512]
+      S* weight = params_ + 2411040;  // 'ff_conv2.weight' [512, 512, 1, 1]
+      S* bias = params_ + 2673184;  // 'ff_conv2.bias' [512]
       K_ff_conv2::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 7 'ff_conv2' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_ff_conv2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4447872);  // value 'ff_c' [9, 9, 512]
-      [[maybe_unused]] S* y = A(4406400);  // value 'ff_d' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2411040;  // 'ff_conv2.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2673184;  // 'ff_conv2.bias' [512]
+      const int N = N_;
+      const S* x = A(4447872);  // value 'ff_c' [9, 9, 512]
+      S* y = A(4406400);  // value 'ff_d' [9, 9, 512]
+      S* weight = params_ + 2411040;  // 'ff_conv2.weight' [512, 512, 1, 1]
+      S* bias = params_ + 2673184;  // 'ff_conv2.bias' [512]
       K_ff_conv2::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 7 'ff_conv2' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_ff_conv2() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4447872);  // value 'ff_c' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2411040;  // 'ff_conv2.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 2411040;
-      [[maybe_unused]] S* bias = params_ + 2673184;  // 'ff_conv2.bias' [512]
-      [[maybe_unused]] S* d_bias = grads_ + 2673184;
-      [[maybe_unused]] S* d_y = A(4406400);  // dL/dff_d
-      [[maybe_unused]] S* d_x = A(4323456);  // dL/dff_c
+      const int N = N_;
+      const S* x = A(4447872);  // value 'ff_c' [9, 9, 512]
+      S* weight = params_ + 2411040;  // 'ff_conv2.weight' [512, 512, 1, 1]
+      S* d_weight = grads_ + 2411040;
+      S* d_bias = grads_ + 2673184;
+      S* d_y = A(4406400);  // dL/dff_d
+      S* d_x = A(4323456);  // dL/dff_c
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_ff_conv2::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
 
     // op 8 'ff_res' (Add): y = a + b
     void inf_ff_res() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* a = A(165888);  // value 'h0' [9, 9, 512]
-      [[maybe_unused]] const S* b = A(41472);  // value 'ff_d' [9, 9, 512]
-      [[maybe_unused]] S* y = A(0);  // value 'h1' [9, 9, 512]
+      const int N = N_;
+      const S* a = A(165888);  // value 'h0' [9, 9, 512]
+      const S* b = A(41472);  // value 'ff_d' [9, 9, 512]
+      S* y = A(0);  // value 'h1' [9, 9, 512]
       K_ff_res::forward(N, a, b, y);
     }
 
     // op 8 'ff_res' (Add): y = a + b
     void fwd_ff_res() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* a = A(4323456);  // value 'h0' [9, 9, 512]
-      [[maybe_unused]] const S* b = A(4406400);  // value 'ff_d' [9, 9, 512]
-      [[maybe_unused]] S* y = A(4530816);  // value 'h1' [9, 9, 512]
+      const int N = N_;
+      const S* a = A(4323456);  // value 'h0' [9, 9, 512]
+      const S* b = A(4406400);  // value 'ff_d' [9, 9, 512]
+      S* y = A(4530816);  // value 'h1' [9, 9, 512]
       K_ff_res::forward(N, a, b, y);
     }
 
     // op 8 'ff_res' (Add): y = a + b
     void bwd_ff_res() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] S* d_y = A(4572288);  // dL/dh1
-      [[maybe_unused]] S* d_a = A(4530816);  // dL/dh0
+      const int N = N_;
+      S* d_y = A(4572288);  // dL/dh1
+      S* d_a = A(4530816);  // dL/dh0
+      S* d_b = A(4406400);  // dL/dff_d
       Be::fill(d_a, N * 41472, S(0));  // first gradient written into this buffer
-      [[maybe_unused]] S* d_b = A(4406400);  // dL/dff_d
       Be::fill(d_b, N * 41472, S(0));  // first gradient written into this buffer
       K_ff_res::backward(N, d_y, d_a, d_b);
     }
 
     // op 9 'relu3' (ReLU): y = max(x, 0)
     void inf_relu3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(0);  // value 'h1' [9, 9, 512]
-      [[maybe_unused]] S* y = A(41472);  // value 'h2' [9, 9, 512]
+      const int N = N_;
+      const S* x = A(0);  // value 'h1' [9, 9, 512]
+      S* y = A(41472);  // value 'h2' [9, 9, 512]
       K_relu3::forward(N, x, y);
     }
 
     // op 9 'relu3' (ReLU): y = max(x, 0)
     void fwd_relu3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4530816);  // value 'h1' [9, 9, 512]
-      [[maybe_unused]] S* y = A(4323456);  // value 'h2' [9, 9, 512]
+      const int N = N_;
+      const S* x = A(4530816);  // value 'h1' [9, 9, 512]
+      S* y = A(4323456);  // value 'h2' [9, 9, 512]
       K_relu3::forward(N, x, y);
     }
 
     // op 9 'relu3' (ReLU): y = max(x, 0)
     void bwd_relu3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(4323456);  // value 'h2' [9, 9, 512]
-      [[maybe_unused]] S* d_y = A(4406400);  // dL/dh2
-      [[maybe_unused]] S* d_x = A(4572288);  // dL/dh1
+      const int N = N_;
+      const S* y = A(4323456);  // value 'h2' [9, 9, 512]
+      S* d_y = A(4406400);  // dL/dh2
+      S* d_x = A(4572288);  // dL/dh1
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_relu3::backward(N, y, d_y, d_x);
     }
 
     // op 10 'conv3' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_conv3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(41472);  // value 'h2' [9, 9, 512]
-      [[maybe_unused]] S* y = A(0);  // value 'h3' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2673696;  // 'conv3.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2935840;  // 'conv3.bias' [512]
+      const int N = N_;
+      const S* x = A(41472);  // value 'h2' [9, 9, 512]
+      S* y = A(0);  // value 'h3' [9, 9, 512]
+      S* weight = params_ + 2673696;  // 'conv3.weight' [512, 512, 1, 1]
+      S* bias = params_ + 2935840;  // 'conv3.bias' [512]
       K_conv3::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 10 'conv3' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_conv3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4323456);  // value 'h2' [9, 9, 512]
-      [[maybe_unused]] S* y = A(4406400);  // value 'h3' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2673696;  // 'conv3.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2935840;  // 'conv3.bias' [512]
+      const int N = N_;
+      const S* x = A(4323456);  // value 'h2' [9, 9, 512]
+      S* y = A(4406400);  // value 'h3' [9, 9, 512]
+      S* weight = params_ + 2673696;  // 'conv3.weight' [512, 512, 1, 1]
+      S* bias = params_ + 2935840;  // 'conv3.bias' [512]
       K_conv3::forward(N, x, weight, bias, y, nullptr);
     }
 
     // op 10 'conv3' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_conv3() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4323456);  // value 'h2' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2673696;  // 'conv3.weight' [512, 512, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 2673696;
-      [[maybe_unused]] S* bias = params_ + 2935840;  // 'conv3.bias' [512]
-      [[maybe_unused]] S* d_bias = grads_ + 2935840;
-      [[maybe_unused]] S* d_y = A(4572288);  // dL/dh3
-      [[maybe_unused]] S* d_x = A(4406400);  // dL/dh2
+      const int N = N_;
+      const S* x = A(4323456);  // value 'h2' [9, 9, 512]
+      S* weight = params_ + 2673696;  // 'conv3.weight' [512, 512, 1, 1]
+      S* d_weight = grads_ + 2673696;
+      S* d_bias = grads_ + 2935840;
+      S* d_y = A(4572288);  // dL/dh3
+      S* d_x = A(4406400);  // dL/dh2
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_conv3::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
 
     // op 11 'relu4' (ReLU): y = max(x, 0)
     void inf_relu4() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(0);  // value 'h3' [9, 9, 512]
-      [[maybe_unused]] S* y = A(41472);  // value 'h4' [9, 9, 512]
+      const int N = N_;
+      const S* x = A(0);  // value 'h3' [9, 9, 512]
+      S* y = A(41472);  // value 'h4' [9, 9, 512]
       K_relu4::forward(N, x, y);
     }
 
     // op 11 'relu4' (ReLU): y = max(x, 0)
     void fwd_relu4() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4406400);  // value 'h3' [9, 9, 512]
-      [[maybe_unused]] S* y = A(4530816);  // value 'h4' [9, 9, 512]
+      const int N = N_;
+      const S* x = A(4406400);  // value 'h3' [9, 9, 512]
+      S* y = A(4530816);  // value 'h4' [9, 9, 512]
       K_relu4::forward(N, x, y);
     }
 
     // op 11 'relu4' (ReLU): y = max(x, 0)
     void bwd_relu4() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* y = A(4530816);  // value 'h4' [9, 9, 512]
-      [[maybe_unused]] S* d_y = A(4406400);  // dL/dh4
-      [[maybe_unused]] S* d_x = A(4572288);  // dL/dh3
+      const int N = N_;
+      const S* y = A(4530816);  // value 'h4' [9, 9, 512]
+      S* d_y = A(4406400);  // dL/dh4
+      S* d_x = A(4572288);  // dL/dh3
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_relu4::backward(N, y, d_y, d_x);
     }
 
     // op 12 'head' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void inf_head() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(41472);  // value 'h4' [9, 9, 512]
-      [[maybe_unused]] S* y = A(0);  // value 'logits' [9, 9, 9]
-      [[maybe_unused]] S* weight = params_ + 2936352;  // 'head.weight' [9, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2940960;  // 'head.bias' [9]
+      const int N = N_;
+      const S* x = A(41472);  // value 'h4' [9, 9, 512]
+      S* y = A(0);  // value 'logits' [9, 9, 9]
+      S* weight = params_ + 2936352;  // 'head.weight' [9, 512, 1, 1]
+      S* bias = params_ + 2940960;  // 'head.bias' [9]
       K_head::forward(N, x, weight, bias, y, nullptr);
       if (out_.logits) Be::copy(out_.logits, y, N * 729);
     }
 
     // op 12 'head' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void fwd_head() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4530816);  // value 'h4' [9, 9, 512]
-      [[maybe_unused]] S* y = A(4406400);  // value 'logits' [9, 9, 9]
-      [[maybe_unused]] S* weight = params_ + 2936352;  // 'head.weight' [9, 512, 1, 1]
-      [[maybe_unused]] S* bias = params_ + 2940960;  // 'head.bias' [9]
+      const int N = N_;
+      const S* x = A(4530816);  // value 'h4' [9, 9, 512]
+      S* y = A(4406400);  // value 'logits' [9, 9, 9]
+      S* weight = params_ + 2936352;  // 'head.weight' [9, 512, 1, 1]
+      S* bias = params_ + 2940960;  // 'head.bias' [9]
       K_head::forward(N, x, weight, bias, y, nullptr);
       if (out_.logits) Be::copy(out_.logits, y, N * 729);
     }
 
     // op 12 'head' (Conv2d): conv 1x1 stride 1 pad 0 with bias
     void bwd_head() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* x = A(4530816);  // value 'h4' [9, 9, 512]
-      [[maybe_unused]] S* weight = params_ + 2936352;  // 'head.weight' [9, 512, 1, 1]
-      [[maybe_unused]] S* d_weight = grads_ + 2936352;
-      [[maybe_unused]] S* bias = params_ + 2940960;  // 'head.bias' [9]
-      [[maybe_unused]] S* d_bias = grads_ + 2940960;
-      [[maybe_unused]] S* d_y = A(4572288);  // dL/dlogits
-      [[maybe_unused]] S* d_x = A(4406400);  // dL/dh4
+      const int N = N_;
+      const S* x = A(4530816);  // value 'h4' [9, 9, 512]
+      S* weight = params_ + 2936352;  // 'head.weight' [9, 512, 1, 1]
+      S* d_weight = grads_ + 2936352;
+      S* d_bias = grads_ + 2940960;
+      S* d_y = A(4572288);  // dL/dlogits
+      S* d_x = A(4406400);  // dL/dh4
       Be::fill(d_x, N * 41472, S(0));  // first gradient written into this buffer
       K_head::backward(N, x, weight, d_y, d_x, d_weight, d_bias, nullptr);
     }
 
     // op 13 'loss' (CrossEntropyLoss): mean cross-entropy over all cells, class = target - 1
     void fwd_loss() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const S* logits = A(4406400);  // value 'logits' [9, 9, 9]
-      [[maybe_unused]] const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
-      [[maybe_unused]] S* loss = A(4407872);  // value 'loss' [1]
-      [[maybe_unused]] S* probs = A(4407136);  // softmax probabilities [P, K], 729 per sample
+      const int N = N_;
+      const S* logits = A(4406400);  // value 'logits' [9, 9, 9]
+      const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
+      S* loss = A(4407872);  // value 'loss' [1]
+      S* probs = A(4407136);  // softmax probabilities [P, K], 729 per sample
       K_loss::forward(N, logits, targets, -1, loss, probs);
       loss_ptr_ = loss;  // read by train_forward (after the whole pass)
     }
 
     // op 13 'loss' (CrossEntropyLoss): mean cross-entropy over all cells, class = target - 1
     void bwd_loss() {
-      [[maybe_unused]] const int N = N_;
-      [[maybe_unused]] const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
-      [[maybe_unused]] S* probs = A(4407136);  // softmax probabilities [P, K], 729 per sample
-      [[maybe_unused]] S* d_loss = A(4406400);  // dL/dloss
+      const int N = N_;
+      const int32_t* targets = in_.solution;  // model input 'solution' [9, 9]
+      S* probs = A(4407136);  // softmax probabilities [P, K], 729 per sample
+      S* d_loss = A(4406400);  // dL/dloss
+      S* d_logits = A(4572288);  // dL/dlogits
       Be::fill(d_loss, 1, S(1));  // dL/dL
-      [[maybe_unused]] S* d_logits = A(4572288);  // dL/dlogits
       Be::fill(d_logits, N * 729, S(0));  // first gradient written into this buffer
       K_loss::backward(N, targets, -1, probs, d_loss, d_logits);
     }

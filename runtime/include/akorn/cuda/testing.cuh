@@ -347,7 +347,7 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
     // such flip moved 1.4e-2 of a tensor and 8.7e-3 of the whole gradient); a GPU rounds
     // differently from the emulator and may flip several per step. Each op's gradients are
     // compared at float tolerance by `ops` (identical inputs, no flips); here the norm before
-    // clipping (grad-norm, 4 tol) and each engine's clipping (check_step) pin the scale.
+    // clipping (grad-norm, 10 tol) and each engine's clipping (check_step) pin the scale.
     constexpr double gtol = 0.1;
     double worst_loss = 0, worst_grad = 0, worst_frozen = 0, worst_opt = 0;
     auto compare_step = [&](const char* what, int s, const Snap& from, const Snap& gpu_after, const Snap& cpu_after) {
@@ -410,8 +410,13 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
       report("gpu", gpu_after);
       report("cpu", cpu_after);
       // the gradient passes backward through T steps of a dynamical system, which
-      // amplifies rounding differences more than the forward loss: 4x the tolerance
-      worst_loss = std::max(worst_loss, std::max(rel, gnrel / 4));
+      // amplifies rounding differences more than the forward loss, and a kink flip (above)
+      // moves the norm too: 10x the tolerance (measured on the emulator, conv-two-block on
+      // an AMD EPYC, 2026-12-03: one max-pool near-tie at step 6 moved the norm by 2.5e-3
+      // with the loss equal to 2e-7 and a gradient distance of 3.0e-2; the same at the
+      // commit before issue 12's changes, so the machine's rounding, not a change, took the
+      // other branch; a wrong buffer or a stale graph node moves it by ~1)
+      worst_loss = std::max(worst_loss, std::max(rel, gnrel / 10));
       worst_grad = std::max(worst_grad, grad);
       worst_frozen = std::max(worst_frozen, frozen);
     };
@@ -437,7 +442,7 @@ int test_train(int nsteps_total, bool compare_cpu, double tol) {
         compare_step("of the GPU's own run", s, trace[size_t(s)], trace[size_t(s) + 1], c_after);
       }
     }
-    std::printf("per step: worst relative loss (or grad-norm / 4) difference %.2e, non-trainable parameters %.2e "
+    std::printf("per step: worst relative loss (or grad-norm / 10) difference %.2e, non-trainable parameters %.2e "
                 "(tolerance %.1g), gradient distance %.2e (limit %.1g); optimiser steps at %.2f of their bounds\n",
                 worst_loss, worst_frozen, tol, worst_grad, gtol, worst_opt);
     if (!(worst_loss <= tol)) ++failures;

@@ -33,8 +33,8 @@
 
 #include "akorn/blas.hpp"
 #include "akorn/common.hpp"
-#include "akorn/parallel.hpp"
 #include "akorn/ops/attn_j/layout.hpp"
+#include "akorn/parallel.hpp"
 
 namespace akorn {
 namespace attn_detail {

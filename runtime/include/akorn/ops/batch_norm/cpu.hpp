@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "akorn/common.hpp"
+#include "akorn/ops/batch_norm/layout.hpp"
 #include "akorn/ops/elementwise/cpu.hpp"
 #include "akorn/parallel.hpp"
-#include "akorn/ops/batch_norm/layout.hpp"
 
 namespace akorn {
 

@@ -8,8 +8,8 @@
 #pragma once
 #include "akorn/common.hpp"
 #include "akorn/cuda/common.cuh"
-#include "akorn/ops/elementwise/cuda.cuh"
 #include "akorn/ops/batch_norm/layout.hpp"
+#include "akorn/ops/elementwise/cuda.cuh"
 
 namespace akorn::cuda {
 namespace basic_detail {

@@ -11,9 +11,9 @@
 
 #include "akorn/blas.hpp"
 #include "akorn/common.hpp"
+#include "akorn/ops/conv2d/layout.hpp"
 #include "akorn/ops/elementwise/cpu.hpp"
 #include "akorn/parallel.hpp"
-#include "akorn/ops/conv2d/layout.hpp"
 
 namespace akorn {
 

@@ -10,8 +10,8 @@
 #include "akorn/common.hpp"
 #include "akorn/cuda/blas.cuh"
 #include "akorn/cuda/common.cuh"
-#include "akorn/ops/elementwise/cuda.cuh"
 #include "akorn/ops/conv2d/layout.hpp"
+#include "akorn/ops/elementwise/cuda.cuh"
 
 namespace akorn::cuda {
 namespace basic_detail {

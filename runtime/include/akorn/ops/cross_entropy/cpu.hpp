@@ -9,8 +9,9 @@
 #include <vector>
 
 #include "akorn/common.hpp"
-#include "akorn/parallel.hpp"
 #include "akorn/ops/cross_entropy/layout.hpp"
+#include "akorn/ops/cross_entropy/math.hpp"
+#include "akorn/parallel.hpp"
 
 namespace akorn {
 
@@ -42,19 +43,9 @@ struct CrossEntropy : CrossEntropyLayout<P, K> {
       S acc = S(0);
       for (index_t p = 0; p < P; ++p) {
         const index_t cell = n * P + p;
-        const S* l = logits + cell * K;
-        S* prob = saved + cell * K;
-        S mx = l[0];
-        for (int k = 1; k < K; ++k) mx = l[k] > mx ? l[k] : mx;
-        S sum = S(0);
-        for (int k = 0; k < K; ++k) {
-          prob[k] = std::exp(l[k] - mx);
-          sum += prob[k];
-        }
-        const S inv = S(1) / sum;
-        for (int k = 0; k < K; ++k) prob[k] *= inv;
         const int cls = int(targets[cell]) + offset;
-        acc -= l[cls] - mx - std::log(sum);  // -log softmax[cls]
+        // -log softmax[cls]
+        acc -= cross_entropy_math::softmax_cell<S, K>(logits + cell * K, saved + cell * K, cls);
       }
       part[n] = acc;
     });

@@ -2,7 +2,7 @@
 // loss = -(1/(N*P)) sum log softmax(logits)[cls], cls = target + offset; loss[0] is
 // overwritten, saved (probabilities [N, P, K]) overwritten. Backward: dlogits +=
 // dloss/(N*P) * (prob - onehot).
-// forward: one thread per cell computes the softmax (max subtraction, as the CPU) and its
+// forward: one thread per cell computes the softmax (math.hpp, shared with the CPU) and its
 // term l[cls] - mx - log(sum) into scratch; then one block forms the per-sample partials
 // (acc -= term, positions in order) and thread 0 adds them in sample order, as the CPU does.
 // Targets cannot be checked here without reading device memory on the host: drivers
@@ -14,6 +14,7 @@
 #include "akorn/common.hpp"
 #include "akorn/cuda/common.cuh"
 #include "akorn/ops/cross_entropy/layout.hpp"
+#include "akorn/ops/cross_entropy/math.hpp"
 
 namespace akorn::cuda {
 namespace basic_detail {
@@ -22,19 +23,8 @@ template <typename S, int K>
 __global__ void cross_entropy_cells_kernel(index_t cells, const S* logits, const std::int32_t* targets, int offset,
                                            S* saved, S* term) {
   AKORN_GRID_LOOP(cell, cells) {
-    const S* l = logits + cell * K;
-    S* prob = saved + cell * K;
-    S mx = l[0];
-    for (int k = 1; k < K; ++k) mx = l[k] > mx ? l[k] : mx;
-    S sum = S(0);
-    for (int k = 0; k < K; ++k) {
-      prob[k] = exp(l[k] - mx);
-      sum += prob[k];
-    }
-    const S inv = S(1) / sum;
-    for (int k = 0; k < K; ++k) prob[k] *= inv;
     const std::int64_t cls = std::int64_t(targets[cell]) + offset;
-    term[cell] = (cls >= 0 && cls < K) ? l[cls] - mx - log(sum) : S(0);
+    term[cell] = cross_entropy_math::softmax_cell<S, K>(logits + cell * K, saved + cell * K, cls);
   }
 }
 

@@ -11,8 +11,8 @@
 
 #include "akorn/blas.hpp"
 #include "akorn/common.hpp"
-#include "akorn/parallel.hpp"
 #include "akorn/ops/fc_j/layout.hpp"
+#include "akorn/parallel.hpp"
 
 namespace akorn {
 

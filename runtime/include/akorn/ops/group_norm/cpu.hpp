@@ -9,8 +9,8 @@
 
 #include "akorn/common.hpp"
 #include "akorn/ops/elementwise/cpu.hpp"
-#include "akorn/parallel.hpp"
 #include "akorn/ops/group_norm/layout.hpp"
+#include "akorn/parallel.hpp"
 
 namespace akorn {
 

@@ -8,8 +8,8 @@
 #pragma once
 #include "akorn/common.hpp"
 #include "akorn/cuda/common.cuh"
-#include "akorn/ops/elementwise/cuda.cuh"
 #include "akorn/cuda/reduce.cuh"
+#include "akorn/ops/elementwise/cuda.cuh"
 #include "akorn/ops/group_norm/layout.hpp"
 
 namespace akorn::cuda {

@@ -24,9 +24,9 @@
 #include <vector>
 
 #include "akorn/common.hpp"
+#include "akorn/ops/kuramoto_step/layout.hpp"
 #include "akorn/ops/kuramoto_step/math.hpp"
 #include "akorn/parallel.hpp"
-#include "akorn/ops/kuramoto_step/layout.hpp"
 
 namespace akorn {
 

@@ -38,8 +38,8 @@
 #include "akorn/common.hpp"
 #include "akorn/cuda/common.cuh"
 #include "akorn/cuda/reduce.cuh"
-#include "akorn/ops/kuramoto_step/math.hpp"
 #include "akorn/ops/kuramoto_step/layout.hpp"
+#include "akorn/ops/kuramoto_step/math.hpp"
 
 namespace akorn::cuda {
 

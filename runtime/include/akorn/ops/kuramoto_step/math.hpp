@@ -10,23 +10,13 @@
 // The order of every sum is fixed, so host and device builds of one scalar type compute
 // the same values (with floating-point contraction off, as in the CPU build).
 #pragma once
-#include <cmath>
-
-#if defined(__CUDACC__)
-#define AKORN_HD __host__ __device__ __forceinline__
-#else
-#define AKORN_HD inline
-#endif
+#include "akorn/host_device.hpp"
 
 namespace akorn::kuramoto_math {
 
 template <typename S>
 AKORN_HD S root(S v) {
-#if defined(__CUDA_ARCH__)
-  return sqrt(v);  // sqrtf for float
-#else
-  return std::sqrt(v);
-#endif
+  return hd::sqrt(v);
 }
 
 // dxdt of the oscillator into f; returns a = <x, y>.

@@ -7,8 +7,8 @@
 #include <cstdint>
 
 #include "akorn/common.hpp"
-#include "akorn/parallel.hpp"
 #include "akorn/ops/normalize/layout.hpp"
+#include "akorn/parallel.hpp"
 
 namespace akorn {
 

@@ -4,8 +4,8 @@
 // order), matching the reference. Each sample is independent -> parallel over samples.
 #pragma once
 #include "akorn/common.hpp"
-#include "akorn/parallel.hpp"
 #include "akorn/ops/pool/layout.hpp"
+#include "akorn/parallel.hpp"
 
 namespace akorn {
 

@@ -9,8 +9,9 @@
 #include "akorn/common.hpp"
 #include "akorn/ops/conv2d/cpu.hpp"
 #include "akorn/ops/elementwise/cpu.hpp"
-#include "akorn/parallel.hpp"
 #include "akorn/ops/readout_conv/layout.hpp"
+#include "akorn/ops/readout_conv/math.hpp"
+#include "akorn/parallel.hpp"
 
 namespace akorn {
 
@@ -21,12 +22,6 @@ struct ReadOutConv : ReadOutConvLayout<H, W, CIN, CO, NOUT, K, PAD> {
         Layout::bwd_ws_elems;
   using Conv = Conv2d<S, H, W, CIN, CO * NOUT, K, 1, PAD, true>;
 
-  static S group_norm2(const S* z) {
-    S s = S(0);
-    for (int k = 0; k < NOUT; ++k) s += z[k] * z[k];
-    return std::sqrt(s);
-  }
-
   static void forward(int N, const S* x, const S* w, const S* conv_b, const S* b, S* y,
                       S* saved, S* ws) {
     Conv::forward(N, x, w, conv_b, saved, ws);
@@ -34,7 +29,7 @@ struct ReadOutConv : ReadOutConvLayout<H, W, CIN, CO, NOUT, K, PAD> {
       for (index_t p = 0; p < kPos; ++p) {
         const S* z = saved + (n * kPos + p) * CO * NOUT;
         S* yp = y + (n * kPos + p) * CO;
-        for (int o = 0; o < CO; ++o) yp[o] = group_norm2(z + o * NOUT) + b[o];
+        for (int o = 0; o < CO; ++o) yp[o] = readout_math::norm<S, NOUT>(z + o * NOUT) + b[o];
       }
     });
   }
@@ -56,11 +51,8 @@ struct ReadOutConv : ReadOutConvLayout<H, W, CIN, CO, NOUT, K, PAD> {
       for (index_t p = 0; p < kPos; ++p) {
         const index_t cell = n * kPos + p;
         for (int o = 0; o < CO; ++o) {
-          const S* z = saved + cell * CO * NOUT + o * NOUT;
-          S* g = dz + cell * CO * NOUT + o * NOUT;
-          const S norm = group_norm2(z);
-          const S scale = dy[cell * CO + o] / (norm > S(1e-12) ? norm : S(1e-12));
-          for (int k = 0; k < NOUT; ++k) g[k] = scale * z[k];
+          const index_t j = (cell * CO + o) * NOUT;
+          readout_math::norm_backward<S, NOUT>(saved + j, dy[cell * CO + o], dz + j);
         }
       }
     });

@@ -9,23 +9,17 @@
 #include "akorn/ops/conv2d/cuda.cuh"
 #include "akorn/ops/elementwise/cuda.cuh"
 #include "akorn/ops/readout_conv/layout.hpp"
+#include "akorn/ops/readout_conv/math.hpp"
 
 namespace akorn::cuda {
 namespace basic_detail {
-
-template <typename S, int NOUT>
-__device__ inline S readout_group_norm2(const S* z) {
-  S s = S(0);
-  for (int k = 0; k < NOUT; ++k) s += z[k] * z[k];
-  return sqrt(s);
-}
 
 // y[cell*CO + o] = ||z_o|| + b[o]; j = cell*CO + o.
 template <typename S, int CO, int NOUT>
 __global__ void readout_forward_kernel(index_t total, const S* saved, const S* b, S* y) {
   AKORN_GRID_LOOP(j, total) {
     const index_t o = j % CO;
-    y[j] = readout_group_norm2<S, NOUT>(saved + j * NOUT) + b[o];
+    y[j] = readout_math::norm<S, NOUT>(saved + j * NOUT) + b[o];
   }
 }
 
@@ -33,11 +27,7 @@ __global__ void readout_forward_kernel(index_t total, const S* saved, const S* b
 template <typename S, int NOUT>
 __global__ void readout_dz_kernel(index_t total, const S* saved, const S* dy, S* dz) {
   AKORN_GRID_LOOP(j, total) {
-    const S* z = saved + j * NOUT;
-    S* g = dz + j * NOUT;
-    const S norm = readout_group_norm2<S, NOUT>(z);
-    const S scale = dy[j] / (norm > S(1e-12) ? norm : S(1e-12));
-    for (int k = 0; k < NOUT; ++k) g[k] = scale * z[k];
+    readout_math::norm_backward<S, NOUT>(saved + j * NOUT, dy[j], dz + j * NOUT);
   }
 }
 

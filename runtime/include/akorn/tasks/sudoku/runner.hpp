@@ -147,40 +147,60 @@ struct Runner {
     }
   }
 
+  // What predict and predict_verified share: the batch of board copies they run (in), its
+  // outputs, and the energy score of each copy.
+  struct Copies {
+    int T = 0;
+    std::vector<std::int32_t> in;
+    std::vector<float> logits, energy;
+    const float* logits_of(int r) const { return logits.data() + static_cast<size_t>(r) * kCells * 9; }
+  };
+  Copies start_copies(size_t n, int steps, int votes, const char* fallback, Prediction& pr) const {
+    AKORN_CHECK(votes >= 1, "--votes must be >= 1");
+    AKORN_CHECK(votes == 1 || io.energy >= 0, std::string("model ") + Spec::name + " has no 'energy' output " + fallback);
+    Copies c;
+    c.T = steps > 0 ? steps : Spec::trained_steps;
+    c.in.resize(static_cast<size_t>(max_batch) * kCells);
+    c.logits.resize(static_cast<size_t>(max_batch) * kCells * 9);
+    c.energy.resize(static_cast<size_t>(max_batch) * (c.T + 1));
+    pr.digits.assign(n * kCells, 0);
+    pr.energy.assign(n, 0.0);
+    return c;
+  }
+  // The first N rows of c.in, noise samples sample0 .. sample0 + N - 1.
+  void run_copies(Copies& c, int N, std::uint64_t seed, std::uint64_t sample0) {
+    infer_batch(c.in.data(), N, c.T, seed, sample0, c.logits.data(), io.energy >= 0 ? c.energy.data() : nullptr);
+  }
+  double copy_score(const Copies& c, int r, bool vote_last) const {
+    return io.energy >= 0 ? vote_score(c.energy.data() + static_cast<size_t>(r) * (c.T + 1), c.T, vote_last) : 0.0;
+  }
+
   // Boards [n, 81]; every board is run `votes` times with different noise (one batch row
   // each) and the copy with the lowest energy score is kept. Board b, copy k uses noise
   // sample index (first_board + b) * votes + k, so results do not depend on batching.
   Prediction predict(const std::int32_t* boards, size_t n, int steps, int votes, bool vote_last, std::uint64_t seed,
                      std::uint64_t first_board = 0) {
-    AKORN_CHECK(votes >= 1, "--votes must be >= 1");
-    AKORN_CHECK(votes == 1 || io.energy >= 0, std::string("model ") + Spec::name + " has no 'energy' output to vote with");
-    const int T = steps > 0 ? steps : Spec::trained_steps;
     Prediction pr;
-    pr.digits.assign(n * kCells, 0);
-    pr.energy.assign(n, 0.0);
+    Copies c = start_copies(n, steps, votes, "to vote with", pr);
     const int boards_per_batch = std::max(1, max_batch / votes);
-    std::vector<std::int32_t> in(static_cast<size_t>(max_batch) * kCells);
-    std::vector<float> logits(static_cast<size_t>(max_batch) * kCells * 9), energy(static_cast<size_t>(max_batch) * (T + 1));
     for (size_t b0 = 0; b0 < n; b0 += boards_per_batch) {
       const size_t nb = std::min<size_t>(boards_per_batch, n - b0);
       const int N = static_cast<int>(nb * votes);
       for (size_t b = 0; b < nb; ++b)
         for (int k = 0; k < votes; ++k)
-          std::copy(boards + (b0 + b) * kCells, boards + (b0 + b + 1) * kCells, in.begin() + (b * votes + k) * kCells);
-      infer_batch(in.data(), N, T, seed, (first_board + b0) * votes, logits.data(),
-                  io.energy >= 0 ? energy.data() : nullptr);
+          std::copy(boards + (b0 + b) * kCells, boards + (b0 + b + 1) * kCells, c.in.begin() + (b * votes + k) * kCells);
+      run_copies(c, N, seed, (first_board + b0) * votes);
       for (size_t b = 0; b < nb; ++b) {
         int best = 0;
         double best_score = 0;
         for (int k = 0; k < votes; ++k) {
-          const double score =
-              io.energy >= 0 ? vote_score(energy.data() + (b * votes + k) * (T + 1), T, vote_last) : 0.0;
+          const double score = copy_score(c, static_cast<int>(b * votes + k), vote_last);
           if (k == 0 || score < best_score) {
             best = k;
             best_score = score;
           }
         }
-        argmax_digits(logits.data() + (b * votes + best) * kCells * 9, pr.digits.data() + (b0 + b) * kCells);
+        argmax_digits(c.logits_of(static_cast<int>(b * votes + best)), pr.digits.data() + (b0 + b) * kCells);
         pr.energy[b0 + b] = best_score;
       }
     }
@@ -195,29 +215,22 @@ struct Runner {
   // copy and the result does not depend on max_batch.
   Prediction predict_verified(const std::int32_t* boards, size_t n, int steps, int votes, std::uint64_t seed,
                               std::uint64_t first_board = 0) {
-    AKORN_CHECK(votes >= 1, "--votes must be >= 1");
-    AKORN_CHECK(votes == 1 || io.energy >= 0, std::string("model ") + Spec::name + " has no 'energy' output to fall back on");
-    const int T = steps > 0 ? steps : Spec::trained_steps;
     Prediction pr;
-    pr.digits.assign(n * kCells, 0);
-    pr.energy.assign(n, 0.0);
+    Copies c = start_copies(n, steps, votes, "to fall back on", pr);
     pr.copies.assign(n, 0);
     pr.verified.assign(n, 0);
-    std::vector<std::int32_t> in(static_cast<size_t>(max_batch) * kCells), grid(kCells);
-    std::vector<float> logits(static_cast<size_t>(max_batch) * kCells * 9), energy(static_cast<size_t>(max_batch) * (T + 1));
+    std::vector<std::int32_t> grid(kCells);
     for (size_t b = 0; b < n; ++b) {
       const std::int32_t* board = boards + b * kCells;
       double best_score = 0;
       int k0 = 0;
       for (int chunk = 1; k0 < votes && !pr.verified[b]; chunk *= 2) {
         const int N = std::min({chunk, votes - k0, max_batch});
-        for (int r = 0; r < N; ++r) std::copy(board, board + kCells, in.begin() + r * kCells);
-        infer_batch(in.data(), N, T, seed, (first_board + b) * static_cast<std::uint64_t>(votes) + static_cast<std::uint64_t>(k0),
-                    logits.data(), io.energy >= 0 ? energy.data() : nullptr);
+        for (int r = 0; r < N; ++r) std::copy(board, board + kCells, c.in.begin() + r * kCells);
+        run_copies(c, N, seed, (first_board + b) * static_cast<std::uint64_t>(votes) + static_cast<std::uint64_t>(k0));
         for (int r = 0; r < N; ++r) {
-          argmax_digits(logits.data() + r * kCells * 9, grid.data());
-          const double score =
-              io.energy >= 0 ? vote_score(energy.data() + static_cast<size_t>(r) * (T + 1), T, false) : 0.0;
+          argmax_digits(c.logits_of(r), grid.data());
+          const double score = copy_score(c, r, false);
           const bool ok = valid_grid(grid.data()) && agrees(board, grid.data());
           if (ok || (k0 + r == 0 || score < best_score)) {
             best_score = score;
