@@ -10,7 +10,7 @@ CPU one must be caught by the golden / gradient tests, the CUDA one by the emula
 """
 
 _MODEL = r"\.(golden|grad_ops|grad_model|plan)$"   # every CPU model's generated tests
-_EMU_KERNELS = r"^cuda_emu\..*\.(ops|infer)$"     # CUDA kernels vs CPU, op by op and whole inference
+_EMU_KERNELS = r"^cuda_emu\..*\.(ops|infer)$|^cuda_emu\.ops_vs_cpu$"  # CUDA kernels vs CPU: per op table, per model, whole inference
 _EMU_TRAIN = r"^cuda_emu\.(attn-hd64|conv-two-block|fc-scalebias|attn-nogta)\.train$"  # optimisers
 _RUNTIME = r"^runtime\."
 
