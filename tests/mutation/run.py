@@ -142,6 +142,12 @@ def main():
     open(log, "w").close()
     print(f"mutation: copying the working tree to {src}", flush=True)
     copy_tree(src)
+    # A run stopped while a mutant was built leaves mutant objects newer than the copied
+    # sources (copy_tree keeps their times): then everything must be rebuilt.
+    marker = os.path.join(a.work, "mutant-built")
+    if os.path.exists(marker) and os.path.isdir(build):
+        print("mutation: the last run stopped with a mutant built: rebuilding everything", flush=True)
+        shutil.rmtree(build)
     for m in muts:  # every fragment must occur exactly as often as the list says
         text = open(os.path.join(src, m["file"])).read()
         if text.count(m["find"]) != m.get("count", 1):
@@ -174,6 +180,7 @@ def main():
         original = open(path).read()
         t0 = time.time()
         try:
+            open(marker, "w").close()
             with open(path, "w") as f:
                 f.write(original.replace(m["find"], m["replace"]))
             with open(log, "a") as f:
@@ -205,7 +212,9 @@ def main():
         with open(a.markdown, "w") as f:
             f.write(table + "\n")
     # leave the scratch build matching the unmutated tree for the next run
-    sh(["cmake", "--build", build, "--target"] + targets_of(build, commands, union), log=log, check=False)
+    if sh(["cmake", "--build", build, "--target"] + targets_of(build, commands, union), log=log,
+          check=False).returncode == 0 and os.path.exists(marker):
+        os.remove(marker)
     print(f"\nmutation: {len(rows) - bad} of {len(rows)} caught (log: {log})")
     return 1 if bad else 0
 
