@@ -130,6 +130,11 @@ std::string emit_cmake(const Program& prog) {
   w.line("set(AKORN_GOLDEN_DIR \"\" CACHE PATH \"golden values from tools/make_golden.py (optional)\")");
   w.line("# the module every akorn build shares: AKORN_CPU_ARCH, AKORN_BLAS, akorn_runtime,");
   w.line("# akorn_enable_cuda, akorn_model_targets");
+  w.line("if(NOT EXISTS \"${AKORN_RUNTIME_DIR}/akorn/runtime.hpp\" OR NOT EXISTS \"${AKORN_RUNTIME_DIR}/../cmake/AkornRuntime.cmake\")");
+  w.line("  message(FATAL_ERROR \"AKORN_RUNTIME_DIR=${AKORN_RUNTIME_DIR} is not the akorn runtime's include directory \"");
+  w.line("                      \"(no akorn/runtime.hpp and ../cmake/AkornRuntime.cmake there): pass \"");
+  w.line("                      \"-DAKORN_RUNTIME_DIR=<repo>/runtime/include\")");
+  w.line("endif()");
   w.line("include(${AKORN_RUNTIME_DIR}/../cmake/AkornRuntime.cmake)");
   w.line("# CUDA backend (-DAKORN_CUDA=ON): the program gains --device cuda; <model>_gpu_tests.");
   w.line("# Architectures are named, never detected: CMAKE_CUDA_ARCHITECTURES, default below");

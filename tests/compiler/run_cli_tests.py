@@ -83,6 +83,17 @@ for name, (spec, expect) in specs.items():
     hdr = open(os.path.join(d1, "model.hpp")).read(600) if os.path.exists(os.path.join(d1, "model.hpp")) else ""
     check("spec sha256" in hdr and "akornc" in hdr, f"compile {name}: header names compiler version and spec hash")
 
+# the emitted CMakeLists.txt names a wrong runtime directory instead of failing inside CMake
+if shutil.which("cmake"):
+    d = os.path.join(work, "sudoku-small-1")
+    r = subprocess.run(["cmake", "-S", d, "-B", os.path.join(work, "bad-runtime-build"), "-G", "Ninja",
+                        "-DAKORN_RUNTIME_DIR=" + os.path.join(work, "no-runtime-here")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    flat = " ".join(r.stdout.split())
+    check(r.returncode != 0 and "no-runtime-here is not the akorn runtime's include directory" in flat
+          and "-DAKORN_RUNTIME_DIR=<repo>/runtime/include" in flat,
+          "emitted CMakeLists.txt: a wrong AKORN_RUNTIME_DIR fails with a message naming it")
+
 # usage errors
 rc, _, err = run("compile", specs["sudoku-small"][0])
 check(rc == 2 and "-o" in err, "compile without -o: exit 2, says -o DIR is needed")
