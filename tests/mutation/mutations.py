@@ -75,8 +75,8 @@ MUTATIONS = [
     # ---- GTA (spec 3)
     dict(id="gta-transpose-cpu", what="GTA: M^T applied to q, k, v instead of M (CPU)",
          file="runtime/include/akorn/ops/attn_j/cpu.hpp",
-         find="          v0 = M[0] * a + M[1] * b;\n          v1 = M[2] * a + M[3] * b;\n",
-         replace="          v0 = M[0] * a + M[2] * b;\n          v1 = M[1] * a + M[3] * b;\n",
+         find="            const S m0 = D.alpha * Mp[4 * f], m1 = D.alpha * Mp[4 * f + 1];\n            const S m2 = D.alpha * Mp[4 * f + 2], m3 = D.alpha * Mp[4 * f + 3];\n",
+         replace="            const S m0 = D.alpha * Mp[4 * f], m2 = D.alpha * Mp[4 * f + 1];\n            const S m1 = D.alpha * Mp[4 * f + 2], m3 = D.alpha * Mp[4 * f + 3];\n",
          tests=_MODEL + "|" + _RUNTIME),
     dict(id="gta-transpose-cuda", what="GTA: M^T applied to q, k, v instead of M (CUDA)",
          file="runtime/include/akorn/ops/attn_j/cuda.cuh",
@@ -90,8 +90,8 @@ MUTATIONS = [
          tests=_EMU_KERNELS),
     dict(id="gta-sets-kq-cpu", what="GTA: set M_q used for k (the four sets tied again, CPU)",
          file="runtime/include/akorn/ops/attn_j/cpu.hpp",
-         find="const S* M = gta + part * kGtaElems + (index_t(p) * (HD / 2) + d / 2) * 4;",
-         replace="const S* M = gta + (part == 1 ? 0 : part) * kGtaElems + (index_t(p) * (HD / 2) + d / 2) * 4;",
+         find="const S* Mp = gta + part * kGtaElems + index_t(p) * (HD / 2) * 4;\n          for (int f = 0; f < HD / 2; ++f) {\n            const S m0 = D.alpha",
+         replace="const S* Mp = gta + (part == 1 ? 0 : part) * kGtaElems + index_t(p) * (HD / 2) * 4;\n          for (int f = 0; f < HD / 2; ++f) {\n            const S m0 = D.alpha",
          tests=_MODEL + "|" + _RUNTIME),
     # ---- the HD=64 attention lanes of the paper model (CUDA)
     dict(id="hd64-lane-cuda", what="HD=64 attention: lane -> chunk map reversed (CUDA, KG == 1 path)",

@@ -18,18 +18,22 @@
 //          o_pre [N, HEADS, P, HD]    GTA only: attention output before M_o
 //   fwd ws: per (n, h): q'*scale [P, HD], k'^T [HD, P], v' [P, HD]
 //   bwd ws: dO [N, P, C] | dqkv [N, P, 3C] | per (n, h) scratch (7 P HD + P P)
-//           | GTA only: per (n, h) partial dM of the four sets [4, P, HD/2, 4]
+//           | GTA only: per sample, dM of the four sets [4, P, HD/2, 4] (summed over its heads;
+//             the layout's room is per (n, h))
 // Backward re-gathers q', k', v' from the saved raw qkv (a cheap O(P*C) relayout with the
 // 2x2 transforms), the attention itself is not recomputed. `saved` is always required
 // (for inference one step-sized buffer can be reused for every step).
 // Backward accumulates (+=) into dx, dw_qkv, db_qkv, dw_o, db_o, dgta; nullptr skips.
-// Parallel work is over samples x heads; every reduction (weight/bias/GTA gradients) is
+// Parallel work is over samples (the channel-order passes) and samples x heads (the P x P
+// work, below); every reduction (weight/bias/GTA gradients) is
 // done in a fixed order, so results do not depend on the thread count.
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
+
+#include <omp.h>
 
 #include "akorn/blas.hpp"
 #include "akorn/common.hpp"
@@ -41,41 +45,37 @@ namespace attn_detail {
 
 // Register-blocked small matrix products for the per-head attention loops:
 // out [R, M] = op(A) * B with op(A) = A [R, K] or (TA) A^T for A [K, R], B [K, M].
-// Tiles of RB rows x two 16-byte vectors of columns (GCC/Clang vector extension: SSE2 on
-// x86-64, NEON on aarch64): the accumulators stay in registers over the whole
-// K loop. Columns left over (M not a multiple of the vector width) use a scalar tile.
+// Tiles of RB rows x NV 32-byte vectors of columns (GCC/Clang vector extension: one AVX
+// register with -march=x86-64-v3 or later, two SSE / NEON registers otherwise); the
+// accumulators stay in registers over the whole K loop. The tile shape follows M: two
+// vectors x 4 rows where M has 2 vectors of columns (the P x P scores), one vector x 8 rows
+// where it has one (the P x HD head outputs with HD = 8 floats); columns left over use a
+// scalar tile. Products are a * b + acc, contracted into FMAs (-ffp-contract=fast, the
+// runtime's CMake module).
 template <typename S>
-struct Vec16;
-template <>
-struct Vec16<float> {
-  typedef float type __attribute__((vector_size(16)));
-};
-template <>
-struct Vec16<double> {
-  typedef double type __attribute__((vector_size(16)));
+struct Vec32 {
+  typedef S type __attribute__((vector_size(32)));
 };
 
-template <typename S, bool TA, int RB, int R, int K, int M>
+template <typename S, bool TA, int RB, int NV, int R, int K, int M>
 inline void mm_tile_vec(const S* __restrict A, const S* __restrict B, S* __restrict out, int r,
                         int m0) {
-  using V = typename Vec16<S>::type;
-  constexpr int L = int(16 / sizeof(S));
-  V acc0[RB], acc1[RB];
-  for (int i = 0; i < RB; ++i) acc0[i] = acc1[i] = V{};
+  using V = typename Vec32<S>::type;
+  constexpr int L = int(32 / sizeof(S));
+  V acc[RB][NV];
+  for (int i = 0; i < RB; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = V{};
   for (int k = 0; k < K; ++k) {
-    V b0, b1;
-    __builtin_memcpy(&b0, B + index_t(k) * M + m0, sizeof(V));
-    __builtin_memcpy(&b1, B + index_t(k) * M + m0 + L, sizeof(V));
+    V b[NV];
+    for (int v = 0; v < NV; ++v) __builtin_memcpy(&b[v], B + index_t(k) * M + m0 + v * L, sizeof(V));
     for (int i = 0; i < RB; ++i) {
       const S a = TA ? A[index_t(k) * R + r + i] : A[index_t(r + i) * K + k];
-      acc0[i] += a * b0;
-      acc1[i] += a * b1;
+      for (int v = 0; v < NV; ++v) acc[i][v] += a * b[v];
     }
   }
-  for (int i = 0; i < RB; ++i) {
-    __builtin_memcpy(out + index_t(r + i) * M + m0, &acc0[i], sizeof(V));
-    __builtin_memcpy(out + index_t(r + i) * M + m0 + L, &acc1[i], sizeof(V));
-  }
+  for (int i = 0; i < RB; ++i)
+    for (int v = 0; v < NV; ++v)
+      __builtin_memcpy(out + index_t(r + i) * M + m0 + v * L, &acc[i][v], sizeof(V));
 }
 
 template <typename S, bool TA, int RB, int MW, int R, int K, int M>
@@ -95,20 +95,25 @@ inline void mm_tile_scalar(const S* __restrict A, const S* __restrict B, S* __re
     for (int j = 0; j < MW; ++j) out[index_t(r + i) * M + m0 + j] = acc[i][j];
 }
 
+// The rows r .. r+RB-1 of out: full vector tiles, then one single-vector tile, then scalars.
+template <typename S, bool TA, int RB, int R, int K, int M>
+inline void mm_rows(const S* __restrict A, const S* __restrict B, S* __restrict out, int r) {
+  constexpr int L = int(32 / sizeof(S));
+  constexpr int NV = M >= 2 * L ? 2 : 1;
+  constexpr int M0 = M / (NV * L) * (NV * L);               // columns in NV-vector tiles
+  constexpr int M1 = M0 + ((M - M0) >= L ? L : 0);         // then one vector
+  for (int m0 = 0; m0 < M0; m0 += NV * L) mm_tile_vec<S, TA, RB, NV, R, K, M>(A, B, out, r, m0);
+  if constexpr (M1 > M0) mm_tile_vec<S, TA, RB, 1, R, K, M>(A, B, out, r, M0);
+  if constexpr (M > M1) mm_tile_scalar<S, TA, RB, M - M1, R, K, M>(A, B, out, r, M1);
+}
+
 template <typename S, bool TA, int R, int K, int M>
 inline void mm(const S* __restrict A, const S* __restrict B, S* __restrict out) {
-  constexpr int MB = int(32 / sizeof(S));  // columns per vector tile
-  constexpr int MT = M % MB, M0 = M - MT;
-  constexpr int RB = 4;
+  constexpr int L = int(32 / sizeof(S));
+  constexpr int RB = M >= 2 * L ? 4 : 8;  // 8 accumulator registers either way
   int r = 0;
-  for (; r + RB <= R; r += RB) {
-    for (int m0 = 0; m0 < M0; m0 += MB) mm_tile_vec<S, TA, RB, R, K, M>(A, B, out, r, m0);
-    if constexpr (MT > 0) mm_tile_scalar<S, TA, RB, MT, R, K, M>(A, B, out, r, M0);
-  }
-  for (; r < R; ++r) {
-    for (int m0 = 0; m0 < M0; m0 += MB) mm_tile_vec<S, TA, 1, R, K, M>(A, B, out, r, m0);
-    if constexpr (MT > 0) mm_tile_scalar<S, TA, 1, MT, R, K, M>(A, B, out, r, M0);
-  }
+  for (; r + RB <= R; r += RB) mm_rows<S, TA, RB, R, K, M>(A, B, out, r);
+  for (; r < R; ++r) mm_rows<S, TA, 1, R, K, M>(A, B, out, r);
 }
 
 // out[R, M] = A[R, K] * B[K, M]
@@ -118,43 +123,155 @@ inline void mm_nn(const S* A, const S* B, S* out) { mm<S, false, R, K, M>(A, B, 
 template <typename S, int R, int K, int M>
 inline void mm_tn(const S* A, const S* B, S* out) { mm<S, true, R, K, M>(A, B, out); }
 
-// In-place row softmax a[0..P) -> exp(a - max) / sum.
-// float: a vectorisable Cephes-style expf (range reduction by ln 2, degree-6 polynomial,
-// 2^n put into the exponent bits; relative error a few ulp). Arguments are <= 0 here (max
-// subtracted); exp of x <= -87 is flushed to 0 through a bit mask (no branch, so the loop
-// vectorises). double: std::exp.
-template <typename S, int P>
-inline void softmax_row(S* __restrict a) {
-  S mx = a[0];
-#pragma omp simd reduction(max : mx)
-  for (int j = 0; j < P; ++j) mx = a[j] > mx ? a[j] : mx;
-  if constexpr (std::is_same_v<S, float>) {
-    for (int j = 0; j < P; ++j) {
-      const float x = a[j] - mx;
-      const float nf = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round(x/ln2)
-      const float r = (x - nf * 0.693359375f) + nf * 2.12194440e-4f;
-      float p = 1.9875691500e-4f;
-      p = p * r + 1.3981999507e-3f;
-      p = p * r + 8.3334519073e-3f;
-      p = p * r + 4.1665795894e-2f;
-      p = p * r + 1.6666665459e-1f;
-      p = p * r + 5.0000001201e-1f;
-      p = p * (r * r) + r + 1.0f;
-      const std::uint32_t keep = 0u - static_cast<std::uint32_t>(x > -87.0f);
-      const std::uint32_t bits =
-          (static_cast<std::uint32_t>(static_cast<std::int32_t>(nf) + 127) << 23) & keep;
-      float scale;
-      __builtin_memcpy(&scale, &bits, sizeof(float));
-      a[j] = p * scale;
-    }
+// exp(x) for x <= 0 (the row max subtracted), on a float or a vector of floats: a
+// Cephes-style expf (range reduction by ln 2, degree-6 polynomial, 2^n put into the exponent
+// bits; relative error a few ulp); exp of x <= -87 is flushed to 0 through a bit mask (no
+// branch, so the same code runs on one lane or eight).
+template <typename F, typename I>
+inline F exp_nonpositive(F x) {
+  const F nf = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round(x / ln 2)
+  const F r = (x - nf * 0.693359375f) + nf * 2.12194440e-4f;
+  F p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  I n, keep;  // keep: all ones where x > -87
+  if constexpr (std::is_same_v<F, float>) {
+    n = static_cast<I>(nf);
+    keep = -static_cast<I>(x > -87.0f);
   } else {
-    for (int j = 0; j < P; ++j) a[j] = std::exp(a[j] - mx);
+    n = __builtin_convertvector(nf, I);
+    keep = (I)(x > -87.0f);  // a vector compare gives -1 (all ones) or 0 per lane
   }
-  S sum = 0;
-#pragma omp simd reduction(+ : sum)
-  for (int j = 0; j < P; ++j) sum += a[j];
-  const S inv = S(1) / sum;
-  for (int j = 0; j < P; ++j) a[j] *= inv;
+  const I bits = ((n + 127) << 23) & keep;
+  F scale;
+  __builtin_memcpy(&scale, &bits, sizeof(F));
+  return p * scale;
+}
+
+// In-place softmax of ROWS rows a[r * P .. r * P + P) -> exp(a - max) / sum, row by row.
+// float: 32-byte vectors over each row (P / 8 of them, the rest one by one; the exp above),
+// four rows at a time in lock step so that their dependency chains (max, exp, sum, scale)
+// overlap: one row alone is latency-bound. double: std::exp.
+template <typename S, int P, int RB>
+inline void softmax_block(S* __restrict a) {
+  if constexpr (std::is_same_v<S, float>) {
+    using V = Vec32<float>::type;
+    typedef std::int32_t VI __attribute__((vector_size(32)));
+    constexpr int L = 8, NV = P / L, T0 = NV * L;
+    float mx[RB], sum[RB];
+    V vm[RB], vs[RB];
+    for (int i = 0; i < RB; ++i) {
+      mx[i] = a[i * P];
+      vs[i] = V{};
+      if constexpr (NV > 0) __builtin_memcpy(&vm[i], a + i * P, sizeof(V));
+    }
+    for (int v = 1; v < NV; ++v)
+      for (int i = 0; i < RB; ++i) {
+        V x;
+        __builtin_memcpy(&x, a + i * P + v * L, sizeof(V));
+        vm[i] = vm[i] > x ? vm[i] : x;
+      }
+    for (int i = 0; i < RB; ++i) {
+      if constexpr (NV > 0)
+        for (int l = 0; l < L; ++l) mx[i] = vm[i][l] > mx[i] ? vm[i][l] : mx[i];
+      for (int j = T0; j < P; ++j) mx[i] = a[i * P + j] > mx[i] ? a[i * P + j] : mx[i];
+    }
+    for (int v = 0; v < NV; ++v)
+      for (int i = 0; i < RB; ++i) {
+        V x;
+        __builtin_memcpy(&x, a + i * P + v * L, sizeof(V));
+        const V e = exp_nonpositive<V, VI>(x - mx[i]);
+        __builtin_memcpy(a + i * P + v * L, &e, sizeof(V));
+        vs[i] += e;
+      }
+    for (int i = 0; i < RB; ++i) {
+      sum[i] = 0;
+      for (int l = 0; l < L; ++l) sum[i] += vs[i][l];
+      for (int j = T0; j < P; ++j) {
+        a[i * P + j] = exp_nonpositive<float, std::int32_t>(a[i * P + j] - mx[i]);
+        sum[i] += a[i * P + j];
+      }
+      sum[i] = 1.0f / sum[i];
+    }
+    for (int v = 0; v < NV; ++v)
+      for (int i = 0; i < RB; ++i) {
+        V x;
+        __builtin_memcpy(&x, a + i * P + v * L, sizeof(V));
+        x *= sum[i];
+        __builtin_memcpy(a + i * P + v * L, &x, sizeof(V));
+      }
+    for (int i = 0; i < RB; ++i)
+      for (int j = T0; j < P; ++j) a[i * P + j] *= sum[i];
+  } else {
+    for (int i = 0; i < RB; ++i) {
+      S* r = a + i * P;
+      S mx = r[0];
+      for (int j = 0; j < P; ++j) mx = r[j] > mx ? r[j] : mx;
+      S sum = 0;
+      for (int j = 0; j < P; ++j) {
+        r[j] = std::exp(r[j] - mx);
+        sum += r[j];
+      }
+      const S inv = S(1) / sum;
+      for (int j = 0; j < P; ++j) r[j] *= inv;
+    }
+  }
+}
+
+template <typename S, int P, int ROWS>
+inline void softmax_rows(S* __restrict a) {
+  constexpr int RB = 4;
+  int r = 0;
+  for (; r + RB <= ROWS; r += RB) softmax_block<S, P, RB>(a + index_t(r) * P);
+  for (; r < ROWS; ++r) softmax_block<S, P, 1>(a + index_t(r) * P);
+}
+
+template <typename S, int P>
+inline void softmax_row(S* __restrict a) { softmax_block<S, P, 1>(a); }
+
+// The softmax backward of ROWS rows, with the score scale: g <- a * (g - <a, g>) * scale per
+// row; 32-byte vectors over the row, four rows at a time (independent dot products in flight).
+template <typename S, int P, int B>
+inline void softmax_backward_block(const S* __restrict a, S* __restrict g, S scale) {
+  using V = typename Vec32<S>::type;
+  constexpr int L = int(32 / sizeof(S)), NV = P / L, T0 = NV * L;
+  V acc[B];
+  for (int i = 0; i < B; ++i) acc[i] = V{};
+  for (int v = 0; v < NV; ++v)
+    for (int i = 0; i < B; ++i) {
+      V x, y;
+      __builtin_memcpy(&x, a + i * P + v * L, sizeof(V));
+      __builtin_memcpy(&y, g + i * P + v * L, sizeof(V));
+      acc[i] += x * y;
+    }
+  S dot[B];
+  for (int i = 0; i < B; ++i) {
+    dot[i] = S(0);
+    for (int l = 0; l < L; ++l) dot[i] += acc[i][l];
+    for (int j = T0; j < P; ++j) dot[i] += a[i * P + j] * g[i * P + j];
+  }
+  for (int v = 0; v < NV; ++v)
+    for (int i = 0; i < B; ++i) {
+      V x, y;
+      __builtin_memcpy(&x, a + i * P + v * L, sizeof(V));
+      __builtin_memcpy(&y, g + i * P + v * L, sizeof(V));
+      y = x * (y - dot[i]) * scale;
+      __builtin_memcpy(g + i * P + v * L, &y, sizeof(V));
+    }
+  for (int i = 0; i < B; ++i)
+    for (int j = T0; j < P; ++j) g[i * P + j] = a[i * P + j] * (g[i * P + j] - dot[i]) * scale;
+}
+
+template <typename S, int P, int ROWS>
+inline void softmax_backward_rows(const S* __restrict a, S* __restrict g, S scale) {
+  constexpr int RB = 4;
+  int r = 0;
+  for (; r + RB <= ROWS; r += RB)
+    softmax_backward_block<S, P, RB>(a + index_t(r) * P, g + index_t(r) * P, scale);
+  for (; r < ROWS; ++r) softmax_backward_block<S, P, 1>(a + index_t(r) * P, g + index_t(r) * P, scale);
 }
 
 // dst[c] += sum_r src[r * cols + c], rows summed in order (deterministic), parallel over
@@ -199,27 +316,48 @@ struct AttnJ : AttnJLayout<S, H, W, C, HEADS, GTA> {
   using typename Layout::Saved;
   using Layout::sections;
 
-  // Gathers head h of sample n from raw qkv rows ([P, 3C]) with the GTA transform of its
-  // set: part 0/1/2 = q/k/v (set M_q/M_k/M_v);
-  // out[p * HD + d] (or out[d * P + p] when TRANSPOSED) = alpha * value.
-  template <bool TRANSPOSED>
-  static void gather(const S* qkv_n, int part, int h, const S* gta, S alpha, S* out) {
+  // Each call runs in three passes, so that every pass over [P, C] data is vectorised over
+  // the heads (channel d*HEADS + h: the heads of one d are contiguous) and only the P x P
+  // work runs per head:
+  //   split (per sample): the raw q, k, v through the GTA transform of their set, into
+  //     head-major per-head buffers;
+  //   per (sample, head): the scores, the softmax and the products with V (their gradients
+  //     in backward), with the register-blocked tiles above;
+  //   merge (per sample): the per-head outputs (gradients) back into channel order, through
+  //     M_o (the sets' M^T in backward); the GTA gradients of a sample summed over heads.
+  // A per-head destination of split: element (p, d) of head h at
+  // dst + h * hstride + p * pstride + d * dstride, times alpha.
+  struct HeadDst {
+    S* dst;
+    index_t hstride, pstride, dstride;
+    S alpha;
+  };
+
+  // split for one sample: parts 0/1/2 = q/k/v (sets M_q/M_k/M_v) of the raw rows qkv_n [P, 3C].
+  static void split(const S* qkv_n, const S* gta, const HeadDst (&to)[3]) {
     for (int p = 0; p < P; ++p) {
-      const S* row = qkv_n + index_t(p) * 3 * C + part * C + h;
-      for (int d = 0; d < HD; d += (GTA ? 2 : 1)) {
-        S v0 = row[d * HEADS], v1 = S(0);
+      for (int part = 0; part < 3; ++part) {
+        const HeadDst& D = to[part];
+        const S* src = qkv_n + index_t(p) * 3 * C + part * C;
+        S* base = D.dst + index_t(p) * D.pstride;
         if constexpr (GTA) {
-          const S* M = gta + part * kGtaElems + (index_t(p) * (HD / 2) + d / 2) * 4;
-          const S a = row[d * HEADS], b = row[(d + 1) * HEADS];
-          v0 = M[0] * a + M[1] * b;
-          v1 = M[2] * a + M[3] * b;
-        }
-        if constexpr (TRANSPOSED) {
-          out[index_t(d) * P + p] = alpha * v0;
-          if constexpr (GTA) out[index_t(d + 1) * P + p] = alpha * v1;
+          const S* Mp = gta + part * kGtaElems + index_t(p) * (HD / 2) * 4;
+          for (int f = 0; f < HD / 2; ++f) {
+            const S m0 = D.alpha * Mp[4 * f], m1 = D.alpha * Mp[4 * f + 1];
+            const S m2 = D.alpha * Mp[4 * f + 2], m3 = D.alpha * Mp[4 * f + 3];
+            const S* a = src + (2 * f) * HEADS;
+            const S* b = a + HEADS;
+            S* d0 = base + (2 * f) * D.dstride;
+            S* d1 = d0 + D.dstride;
+            for (int h = 0; h < HEADS; ++h) {
+              d0[h * D.hstride] = m0 * a[h] + m1 * b[h];
+              d1[h * D.hstride] = m2 * a[h] + m3 * b[h];
+            }
+          }
         } else {
-          out[index_t(p) * HD + d] = alpha * v0;
-          if constexpr (GTA) out[index_t(p) * HD + d + 1] = alpha * v1;
+          for (int d = 0; d < HD; ++d)
+            for (int h = 0; h < HEADS; ++h)
+              base[d * D.dstride + h * D.hstride] = D.alpha * src[d * HEADS + h];
         }
       }
     }
@@ -233,35 +371,48 @@ struct AttnJ : AttnJLayout<S, H, W, C, HEADS, GTA> {
     fill_rows(sv.qkv, NP, 3 * C, b_qkv);
     gemm(false, true, int(NP), 3 * C, C, S(1), x, C, w_qkv, C, S(1), sv.qkv, 3 * C);
     const S scale = S(1) / std::sqrt(S(HD));
+    // per (n, h) in ws: q'*scale [P, HD], k'^T [HD, P], v' [P, HD]
+    parallel_for(N, [&](index_t n) {
+      S* w0 = ws + n * HEADS * kFwdHead;
+      const index_t PH = index_t(P) * HD;
+      const HeadDst to[3] = {{w0, kFwdHead, HD, 1, scale},
+                             {w0 + PH, kFwdHead, 1, P, S(1)},
+                             {w0 + 2 * PH, kFwdHead, HD, 1, S(1)}};
+      split(sv.qkv + n * P * 3 * C, gta, to);
+    });
     parallel_for(index_t(N) * HEADS, [&](index_t nh) {
-      const index_t n = nh / HEADS;
-      const int h = int(nh % HEADS);
-      const S* qkv_n = sv.qkv + n * P * 3 * C;
       S* qs = ws + nh * kFwdHead;
       S* kT = qs + index_t(P) * HD;
       S* vv = kT + index_t(P) * HD;
-      gather<false>(qkv_n, 0, h, gta, scale, qs);
-      gather<true>(qkv_n, 1, h, gta, S(1), kT);
-      gather<false>(qkv_n, 2, h, gta, S(1), vv);
       S* A = sv.A + nh * P * P;
       mm_nn<S, P, HD, P>(qs, kT, A);
-      for (int p = 0; p < P; ++p) softmax_row<S, P>(A + index_t(p) * P);
+      softmax_rows<S, P, P>(A);
       // o_h [P, HD] = A v'  (into o_pre for GTA, else into the q' scratch, no longer needed)
-      S* oh = GTA ? sv.o_pre + nh * P * HD : qs;
-      mm_nn<S, P, P, HD>(A, vv, oh);
-      S* o_n = sv.o + n * P * C + h;
+      mm_nn<S, P, P, HD>(A, vv, GTA ? sv.o_pre + nh * P * HD : qs);
+    });
+    // merge: o [P, C] in channel order, through M_o for GTA
+    parallel_for(N, [&](index_t n) {
+      const S* oh = GTA ? sv.o_pre + n * HEADS * P * HD : ws + n * HEADS * kFwdHead;
+      const index_t hs = GTA ? index_t(P) * HD : kFwdHead;
+      S* o_n = sv.o + n * P * C;
       for (int p = 0; p < P; ++p) {
         const S* src = oh + index_t(p) * HD;
         S* dst = o_n + index_t(p) * C;
         if constexpr (GTA) {
+          const S* Mp = gta + 3 * kGtaElems + index_t(p) * (HD / 2) * 4;  // M_o
           for (int f = 0; f < HD / 2; ++f) {
-            const S* M = gta + 3 * kGtaElems + (index_t(p) * (HD / 2) + f) * 4;  // M_o
-            const S a = src[2 * f], b = src[2 * f + 1];
-            dst[(2 * f) * HEADS] = M[0] * a + M[1] * b;
-            dst[(2 * f + 1) * HEADS] = M[2] * a + M[3] * b;
+            const S m0 = Mp[4 * f], m1 = Mp[4 * f + 1], m2 = Mp[4 * f + 2], m3 = Mp[4 * f + 3];
+            S* d0 = dst + (2 * f) * HEADS;
+            S* d1 = d0 + HEADS;
+            for (int h = 0; h < HEADS; ++h) {
+              const S a = src[h * hs + 2 * f], b = src[h * hs + 2 * f + 1];
+              d0[h] = m0 * a + m1 * b;
+              d1[h] = m2 * a + m3 * b;
+            }
           }
         } else {
-          for (int d = 0; d < HD; ++d) dst[d * HEADS] = src[d];
+          for (int d = 0; d < HD; ++d)
+            for (int h = 0; h < HEADS; ++h) dst[d * HEADS + h] = src[h * hs + d];
         }
       }
     });
@@ -283,93 +434,120 @@ struct AttnJ : AttnJLayout<S, H, W, C, HEADS, GTA> {
     S* dO = ws;
     S* dqkv = dO + NP * C;
     S* scratch = dqkv + NP * 3 * C;
+    // the GTA gradients of each sample (summed over its heads), sets q, k, v, o
     S* dMpart = scratch + index_t(N) * HEADS * kBwdHead;
     gemm(false, false, int(NP), C, C, S(1), dy, C, w_o, C, S(0), dO, C);
     const S scale = S(1) / std::sqrt(S(HD));
+    const index_t PH = index_t(P) * HD;
+    // per (n, h) scratch: q' | k' | v'^T | dL/do_pre | dq' | dk' | dv' ([P, HD] each) | dA [P, P]
 
-    parallel_for(index_t(N) * HEADS, [&](index_t nh) {
-      const index_t n = nh / HEADS;
-      const int h = int(nh % HEADS);
-      const S* qkv_n = sv.qkv + n * P * 3 * C;
-      const S* A = sv.A + nh * P * P;
-      S* qp = scratch + nh * kBwdHead;  // q' [P, HD]
-      S* kp = qp + P * HD;              // k' [P, HD]
-      S* vT = kp + P * HD;              // v'^T [HD, P]
-      S* gO = vT + P * HD;              // dL/do_pre [P, HD]
-      S* dq = gO + P * HD;              // dL/dq' [P, HD]
-      S* dk = dq + P * HD;              // dL/dk' [P, HD]
-      S* dv = dk + P * HD;              // dL/dv' [P, HD]
-      S* dA = dv + P * HD;              // dL/dA, then dL/dscores [P, P]
-      S* dM = want_gta ? dMpart + nh * kGtaAll : nullptr;  // sets q, k, v, o
-      if (dM)
-        for (index_t i = 0; i < kGtaAll; ++i) dM[i] = S(0);
-      gather<false>(qkv_n, 0, h, gta, S(1), qp);
-      gather<false>(qkv_n, 1, h, gta, S(1), kp);
-      gather<true>(qkv_n, 2, h, gta, S(1), vT);
-
-      // dL/do_pre (through the M_o output transform for GTA: dL/do_pre = M_o^T dL/do)
-      const S* dO_n = dO + n * P * C + h;
+    // split: q', k', v'^T again from the saved raw qkv; dL/do_pre = M_o^T dL/do (GTA) per
+    // head, and the sample's dM_o = sum over heads of dL/do x o_pre
+    parallel_for(N, [&](index_t n) {
+      S* s0 = scratch + n * HEADS * kBwdHead;
+      const HeadDst to[3] = {{s0, kBwdHead, HD, 1, S(1)},
+                             {s0 + PH, kBwdHead, HD, 1, S(1)},
+                             {s0 + 2 * PH, kBwdHead, 1, P, S(1)}};
+      split(sv.qkv + n * P * 3 * C, gta, to);
+      S* gO = s0 + 3 * PH;
+      const S* dO_n = dO + n * P * C;
       for (int p = 0; p < P; ++p) {
         const S* g = dO_n + index_t(p) * C;
         S* go = gO + index_t(p) * HD;
         if constexpr (GTA) {
-          const S* op = sv.o_pre + (nh * P + p) * HD;
+          const S* Mp = gta + 3 * kGtaElems + index_t(p) * (HD / 2) * 4;
+          const S* op = sv.o_pre + n * HEADS * PH + index_t(p) * HD;
+          S* m = want_gta ? dMpart + n * kGtaAll + 3 * kGtaElems + index_t(p) * (HD / 2) * 4 : nullptr;
           for (int f = 0; f < HD / 2; ++f) {
-            const S* M = gta + 3 * kGtaElems + (index_t(p) * (HD / 2) + f) * 4;
-            const S g0 = g[(2 * f) * HEADS], g1 = g[(2 * f + 1) * HEADS];
-            go[2 * f] = M[0] * g0 + M[2] * g1;
-            go[2 * f + 1] = M[1] * g0 + M[3] * g1;
-            if (dM) {
-              S* m = dM + 3 * kGtaElems + (index_t(p) * (HD / 2) + f) * 4;
-              const S i0 = op[2 * f], i1 = op[2 * f + 1];
-              m[0] += g0 * i0;
-              m[1] += g0 * i1;
-              m[2] += g1 * i0;
-              m[3] += g1 * i1;
+            const S m0 = Mp[4 * f], m1 = Mp[4 * f + 1], m2 = Mp[4 * f + 2], m3 = Mp[4 * f + 3];
+            const S* g0 = g + (2 * f) * HEADS;
+            const S* g1 = g0 + HEADS;
+            S a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#pragma omp simd reduction(+ : a0, a1, a2, a3)
+            for (int h = 0; h < HEADS; ++h) {
+              go[h * kBwdHead + 2 * f] = m0 * g0[h] + m2 * g1[h];
+              go[h * kBwdHead + 2 * f + 1] = m1 * g0[h] + m3 * g1[h];
+              const S i0 = op[h * PH + 2 * f], i1 = op[h * PH + 2 * f + 1];
+              a0 += g0[h] * i0;
+              a1 += g0[h] * i1;
+              a2 += g1[h] * i0;
+              a3 += g1[h] * i1;
+            }
+            if (m) {
+              m[4 * f] = a0;
+              m[4 * f + 1] = a1;
+              m[4 * f + 2] = a2;
+              m[4 * f + 3] = a3;
             }
           }
         } else {
-          for (int d = 0; d < HD; ++d) go[d] = g[d * HEADS];
+          for (int d = 0; d < HD; ++d)
+            for (int h = 0; h < HEADS; ++h) go[h * kBwdHead + d] = g[d * HEADS + h];
         }
       }
+    });
+
+    parallel_for(index_t(N) * HEADS, [&](index_t nh) {
+      const S* A = sv.A + nh * P * P;
+      S* qp = scratch + nh * kBwdHead;
+      S* kp = qp + PH;
+      S* vT = kp + PH;
+      S* gO = vT + PH;
+      S* dq = gO + PH;
+      S* dk = dq + PH;
+      S* dv = dk + PH;
+      // dL/dA, then dL/dscores [P, P]: lives only in this task, so each thread reuses one
+      // (the dA room of the (n, h) slot numbered as the thread; a thread that has work under
+      // the static schedule has a number below N * HEADS), which stays in its cache
+      S* dA = scratch + index_t(omp_get_thread_num()) * kBwdHead + 7 * PH;
       mm_nn<S, P, HD, P>(gO, vT, dA);    // dA = dO v'^T
       mm_tn<S, P, P, HD>(A, gO, dv);     // dv' = A^T dO
-      for (int p = 0; p < P; ++p) {      // softmax backward, with the score scale
-        const S* a = A + index_t(p) * P;
-        S* g = dA + index_t(p) * P;
-        S s = 0;
-        for (int j = 0; j < P; ++j) s += a[j] * g[j];
-        for (int j = 0; j < P; ++j) g[j] = a[j] * (g[j] - s) * scale;
-      }
+      softmax_backward_rows<S, P, P>(A, dA, scale);
       mm_nn<S, P, P, HD>(dA, kp, dq);    // dq' = dS k'
       mm_tn<S, P, P, HD>(dA, qp, dk);    // dk' = dS^T q'
+    });
 
-      // scatter into dqkv (through the set's M^T for GTA), dM of the set += g x raw
-      S* dqkv_n = dqkv + n * P * 3 * C + h;
-      const S* grads[3] = {dq, dk, dv};
-      for (int part = 0; part < 3; ++part) {
-        const S* gsrc = grads[part];
-        for (int p = 0; p < P; ++p) {
-          const S* g = gsrc + index_t(p) * HD;
+    // merge: dqkv in channel order through the set's M^T (GTA); the sample's dM of the set
+    // = sum over heads of dL/d(q', k', v') x raw
+    parallel_for(N, [&](index_t n) {
+      const S* qkv_n = sv.qkv + n * P * 3 * C;
+      const S* s0 = scratch + n * HEADS * kBwdHead;
+      S* dqkv_n = dqkv + n * P * 3 * C;
+      for (int p = 0; p < P; ++p) {
+        for (int part = 0; part < 3; ++part) {
+          const S* gsrc = s0 + (4 + part) * PH + index_t(p) * HD;  // dq', dk', dv' of head 0
           S* dst = dqkv_n + index_t(p) * 3 * C + part * C;
           if constexpr (GTA) {
-            const S* raw = qkv_n + index_t(p) * 3 * C + part * C + h;
+            const S* raw = qkv_n + index_t(p) * 3 * C + part * C;
+            const S* Mp = gta + part * kGtaElems + index_t(p) * (HD / 2) * 4;
+            S* m = want_gta ? dMpart + n * kGtaAll + part * kGtaElems + index_t(p) * (HD / 2) * 4 : nullptr;
             for (int f = 0; f < HD / 2; ++f) {
-              const S* M = gta + part * kGtaElems + (index_t(p) * (HD / 2) + f) * 4;
-              const S g0 = g[2 * f], g1 = g[2 * f + 1];
-              dst[(2 * f) * HEADS] = M[0] * g0 + M[2] * g1;
-              dst[(2 * f + 1) * HEADS] = M[1] * g0 + M[3] * g1;
-              if (dM) {
-                S* m = dM + part * kGtaElems + (index_t(p) * (HD / 2) + f) * 4;
-                const S i0 = raw[(2 * f) * HEADS], i1 = raw[(2 * f + 1) * HEADS];
-                m[0] += g0 * i0;
-                m[1] += g0 * i1;
-                m[2] += g1 * i0;
-                m[3] += g1 * i1;
+              const S m0 = Mp[4 * f], m1 = Mp[4 * f + 1], m2 = Mp[4 * f + 2], m3 = Mp[4 * f + 3];
+              const S* r0 = raw + (2 * f) * HEADS;
+              const S* r1 = r0 + HEADS;
+              S* d0 = dst + (2 * f) * HEADS;
+              S* d1 = d0 + HEADS;
+              S a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#pragma omp simd reduction(+ : a0, a1, a2, a3)
+              for (int h = 0; h < HEADS; ++h) {
+                const S g0 = gsrc[h * kBwdHead + 2 * f], g1 = gsrc[h * kBwdHead + 2 * f + 1];
+                d0[h] = m0 * g0 + m2 * g1;
+                d1[h] = m1 * g0 + m3 * g1;
+                a0 += g0 * r0[h];
+                a1 += g0 * r1[h];
+                a2 += g1 * r0[h];
+                a3 += g1 * r1[h];
+              }
+              if (m) {
+                m[4 * f] = a0;
+                m[4 * f + 1] = a1;
+                m[4 * f + 2] = a2;
+                m[4 * f + 3] = a3;
               }
             }
           } else {
-            for (int d = 0; d < HD; ++d) dst[d * HEADS] = g[d];
+            for (int d = 0; d < HD; ++d)
+              for (int h = 0; h < HEADS; ++h) dst[d * HEADS + h] = gsrc[h * kBwdHead + d];
           }
         }
       }
@@ -380,12 +558,11 @@ struct AttnJ : AttnJLayout<S, H, W, C, HEADS, GTA> {
     if (dx) gemm(false, false, int(NP), C, 3 * C, S(1), dqkv, 3 * C, w_qkv, C, S(1), dx, C);
     if (want_gta) {
       constexpr index_t B = 256;
-      const index_t NH = index_t(N) * HEADS;
       parallel_for((kGtaAll + B - 1) / B, [&](index_t blk) {
         const index_t e1 = std::min(kGtaAll, (blk + 1) * B);
         for (index_t e = blk * B; e < e1; ++e) {
           double s = 0;
-          for (index_t i = 0; i < NH; ++i) s += dMpart[i * kGtaAll + e];
+          for (index_t i = 0; i < N; ++i) s += dMpart[i * kGtaAll + e];
           dgta[e] += static_cast<S>(s);
         }
       });
