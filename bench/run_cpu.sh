@@ -1,42 +1,68 @@
 #!/usr/bin/env bash
-# CPU benchmark at T=16, beside the PyTorch implementation of exactly the same models
-# (bench/torch_sudoku.py, eager, same threads):
-#   - one training step (forward, backward, clipping, Adam, EMA): the small Sudoku model at
-#     batch 100, the paper model at batch 16 and at batch 100, the paper's recipe; the
-#     recipe's 9,000 steps (100 epochs of 90 batches of 100) are timed from that last step;
-#   - inference (one forward pass of a batch, no voting);
-#   - the time of each op's forward and backward pass in a training step (bench-ops; its
-#     `total` row is the forward / backward split of a step, without clipping, Adam and EMA).
-# Prints one line per run (bench-ops: a table); paste them with the header line into
-# BENCHMARKS.md. Times are wall clock, with the process CPU time (all threads) beside them.
-# The header names the load average: on a shared machine compare builds by ratios measured
-# side by side (bench/compare_builds.sh), not across runs. AKORN_BENCH_THREADS (default:
-# every core) sets the threads of both akorn (OpenMP, OpenBLAS) and PyTorch.
-#   [AKORN_BENCH_THREADS=N] bash bench/run_cpu.sh [build-dir]
+# CPU benchmark of the training step against this machine's limit and against PyTorch, all
+# in one run (issue 13), at T=16:
+#   1. the limit: this machine's GEMM rates on the models' projection shapes and on one large
+#      shape (akorn_gemm_rate: fp32 through the build's GEMM, OpenBLAS beside it, bf16);
+#   2. one training step (forward, backward, clipping, Adam, EMA) of every Sudoku model size,
+#      --precision fp32 and bf16: the time, the matrix-product FLOPs it ran (counted by the
+#      runtime, bench-train's "matmul" field) and their rate;
+#   3. the PyTorch 2.x implementation of the same model (bench/torch_sudoku.py), eager and
+#      torch.compile, fp32 and bf16 autocast, same threads;
+#   4. a table (bench/summarize_cpu.py): each model's fp32 rate as a share of the limit, the
+#      bf16 speed-up, and akorn's speed-up over torch eager and torch.compile;
+#   then (AKORN_BENCH_DETAIL=1) inference and the per-op times (bench-ops).
+# Paste the output into BENCHMARKS.md. Times are wall clock, with the process CPU time beside
+# them. On a shared machine compare by the ratios of one run. AKORN_BENCH_THREADS (default:
+# every core) sets the threads of akorn (OpenMP, oneDNN, OpenBLAS) and PyTorch alike;
+# TORCH_PYTHON is a python with torch >= 2 and numpy (bench/README.md); without one, step 3
+# is skipped and said so.
+#   [AKORN_BENCH_THREADS=N] [TORCH_PYTHON=P] bash bench/run_cpu.sh [build-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 THREADS=${AKORN_BENCH_THREADS:-$(nproc)}
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
+for b in akorn_gemm_rate sudoku-small sudoku-c128 sudoku-c256 sudoku; do
+  [ -x "$BUILD/$b" ] || { echo "error: $BUILD/$b is missing (build it: cmake --build $BUILD)" >&2; exit 1; }
+done
 ARCH=$(sed -n 's/^AKORN_CPU_ARCH:STRING=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-  "$(git describe --always --dirty), build $BUILD (-march ${ARCH:-default}), $THREADS threads, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-"$BUILD/sudoku-small" bench-train --batch 100 --iters 5 --warmup 1
-"$BUILD/sudoku" bench-train --batch 16 --iters 3 --warmup 1
-line=$("$BUILD/sudoku" bench-train --batch 100 --iters 2 --warmup 1)
-echo "$line"
-echo "$line" | awk '{ for (i = 2; i <= NF; ++i) if ($i == "s/step") s = $(i - 1) }
-  END { printf "sudoku paper recipe: 9,000 steps of batch 100 at %.3f s/step = %.1f h\n", s, 9000 * s / 3600 }'
-"$BUILD/sudoku-small" bench-infer --batch 100 --iters 5 --warmup 1
-"$BUILD/sudoku" bench-infer --batch 16 --iters 3 --warmup 1
-"$BUILD/sudoku-small" bench-ops --batch 100 --iters 3
-"$BUILD/sudoku" bench-ops --batch 16 --iters 2
-# the PyTorch baseline: TORCH_PYTHON (a python with torch and numpy), else Debian's python3
+ONEDNN=$(sed -n 's/^AKORN_ONEDNN:BOOL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
+FLAGS=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512f|avx512_bf16|amx_bf16)$' | tr '\n' ' ')
+OUT=$(mktemp)
+trap 'rm -f "$OUT"' EXIT
+{
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) (${FLAGS% }),"\
+  "$(git describe --always --dirty), build $BUILD (-march ${ARCH:-default}, oneDNN ${ONEDNN:-?}), $THREADS threads, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# 1. the limit
+"$BUILD/akorn_gemm_rate" --seconds 1 8100,1536,512,NT 8100,192,64,NT 8100,384,128,NT 8100,768,256,NT 1296,1536,512,NT
+# 2. akorn
+for mb in "sudoku-small 100" "sudoku-c128 100" "sudoku-c256 100" "sudoku 16"; do
+  set -- $mb
+  for p in fp32 bf16; do
+    "$BUILD/$1" bench-train --batch "$2" --iters 3 --warmup 1 --precision "$p"
+  done
+done
+# 3. PyTorch
 TORCH_PYTHON=${TORCH_PYTHON:-/usr/bin/python3}
-if "$TORCH_PYTHON" -c "import torch, numpy" 2>/dev/null; then
-  "$TORCH_PYTHON" bench/torch_sudoku.py --C 64 --batch 100 --steps 16 --iters 3 --warmup 1 --threads "$THREADS"
-  "$TORCH_PYTHON" bench/torch_sudoku.py --C 512 --batch 16 --steps 16 --iters 3 --warmup 1 --threads "$THREADS"
+if "$TORCH_PYTHON" -c "import torch, numpy, sys; sys.exit(int(torch.__version__.split('.')[0]) < 2)" 2>/dev/null; then
+  for cb in "64 100" "128 100" "256 100" "512 16"; do
+    set -- $cb
+    for extra in "" "--compile" "--bf16" "--compile --bf16"; do
+      # shellcheck disable=SC2086
+      "$TORCH_PYTHON" bench/torch_sudoku.py --C "$1" --batch "$2" --steps 16 --iters 3 --warmup 2 --threads "$THREADS" $extra 2>/dev/null ||
+        echo "torch sudoku C=$1 batch=$2 $extra: failed"
+    done
+  done
 else
-  echo "torch: $TORCH_PYTHON has no torch/numpy (set TORCH_PYTHON, bench/README.md) -- PyTorch baseline skipped"
+  echo "torch: $TORCH_PYTHON has no torch >= 2 with numpy (set TORCH_PYTHON, bench/README.md) -- PyTorch skipped"
+fi
+} | tee "$OUT"
+# 4. the table
+python3 bench/summarize_cpu.py < "$OUT"
+if [ "${AKORN_BENCH_DETAIL:-0}" = 1 ]; then
+  "$BUILD/sudoku-small" bench-infer --batch 100 --iters 5 --warmup 1
+  "$BUILD/sudoku" bench-infer --batch 16 --iters 3 --warmup 1
+  "$BUILD/sudoku-small" bench-ops --batch 100 --iters 3
+  "$BUILD/sudoku" bench-ops --batch 16 --iters 2
 fi
 echo "# done $(date -u '+%H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -338,8 +338,9 @@ def bench(a):
             sync()
             t0, c0 = time.perf_counter(), time.process_time()
             opt.zero_grad(set_to_none=True)
-            logits, _ = run(board, T=a.steps)
-            loss = model.loss(logits, sol)
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=a.bf16):
+                logits, _ = run(board, T=a.steps)
+            loss = model.loss(logits.float(), sol)
             sync()
             t1 = time.perf_counter()
             loss.backward()
@@ -355,7 +356,7 @@ def bench(a):
                 print(f"  iter {it}: loss {loss.item():.4f} total {t3 - t0:.3f} s", file=sys.stderr)
         f, b, t, c = (float(np.mean(v)) for v in (tf, tb, tt, tc))
         print(f"torch sudoku C={a.C} batch={a.batch} T={a.steps} device={a.device}"
-              f"{' compiled' if a.compile else ' eager'}{' tf32' if a.tf32 else ''}: {t:.4f} s/step "
+              f"{' compiled' if a.compile else ' eager'}{' tf32' if a.tf32 else ''}{' bf16' if a.bf16 else ''}: {t:.4f} s/step "
               f"(forward {f:.3g}, backward {b:.3g}; process CPU {c:.4f} s/step) threads={torch.get_num_threads()} "
               f"torch={torch.__version__}")
     else:
@@ -364,14 +365,15 @@ def bench(a):
             for it in range(a.warmup + a.iters):
                 sync()
                 t0, c0 = time.perf_counter(), time.process_time()
-                run(board, T=a.steps)
+                with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=a.bf16):
+                    run(board, T=a.steps)
                 sync()
                 t1, c1 = time.perf_counter(), time.process_time()
                 if it >= a.warmup:
                     tt.append(t1 - t0); tc.append(c1 - c0)
         t, c = float(np.mean(tt)), float(np.mean(tc))
         print(f"torch sudoku infer C={a.C} batch={a.batch} T={a.steps} device={a.device}"
-              f"{' compiled' if a.compile else ' eager'}{' tf32' if a.tf32 else ''}: {t:.4f} s/forward "
+              f"{' compiled' if a.compile else ' eager'}{' tf32' if a.tf32 else ''}{' bf16' if a.bf16 else ''}: {t:.4f} s/forward "
               f"({t / a.batch * 1e3:.2f} ms/board; process CPU {c:.4f} s/forward) threads={torch.get_num_threads()} "
               f"torch={torch.__version__}")
 
@@ -465,6 +467,8 @@ def main(argv=None):
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
     ap.add_argument("--compile", action="store_true", help="torch.compile the model")
     ap.add_argument("--tf32", action="store_true", help="TF32 matmuls on the GPU (default strict FP32)")
+    ap.add_argument("--bf16", action="store_true",
+                    help="mixed precision: the forward under torch.autocast(bfloat16), the loss in fp32")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.check:

@@ -2,7 +2,7 @@
 # Installs what building and testing akorn needs from Debian's packages (skips the apt
 # round trip when everything is already there). Run as root or with sudo available.
 set -euo pipefail
-pkgs=(cmake ninja-build g++ pkg-config libopenblas-dev libopenblas-openmp-dev libflatbuffers-dev flatbuffers-compiler
+pkgs=(cmake ninja-build g++ pkg-config libopenblas-dev libopenblas-openmp-dev libdnnl-dev libflatbuffers-dev flatbuffers-compiler
       libgtest-dev python3 python3-numpy python3-matplotlib)
 # The aarch64 cross build and its tests under user-mode qemu (targets/aarch64-linux-gnu.cmake,
 # test targets.cross_aarch64) on x86-64 hosts.

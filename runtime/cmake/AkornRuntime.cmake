@@ -6,7 +6,9 @@
 #                         default; never detected from the build machine)
 #   AKORN_BLAS            cache: openblas (default) or builtin (runtime/include/akorn/gemm_builtin.hpp,
 #                         no BLAS library: cross / Jetson builds without OpenBLAS)
-#   akorn_runtime         INTERFACE target: the runtime headers, OpenBLAS, OpenMP
+#   AKORN_ONEDNN          option: float (fp32 and bf16) GEMMs through oneDNN (default ON for
+#                         x86-64 targets; Debian libdnnl-dev)
+#   akorn_runtime         INTERFACE target: the runtime headers, OpenBLAS, oneDNN, OpenMP
 #   akorn_enable_cuda(ARCHS)  the CUDA language (CMAKE_CUDA_ARCHITECTURES = ARCHS unless given)
 #                         and the INTERFACE target akorn_cuda (cudart, cuBLAS)
 #   akorn_model_targets(NAME <name> DIR <dir> [INFER_BINARY] [NO_TRAINING] [GRAD_PROBES <k>]
@@ -61,9 +63,33 @@ else()
   endif()
 endif()
 
+# oneDNN (Debian: libdnnl-dev, built on OpenMP like the rest): the float GEMMs (faster than
+# OpenBLAS on the models' narrow shapes) and the bf16 GEMMs of --precision bf16 (blas.hpp,
+# gemm_onednn.hpp). On by default for x86-64 targets; OFF keeps OpenBLAS / builtin for fp32
+# and emulates bf16.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64)$")
+  set(_akorn_onednn_default ON)
+else()
+  set(_akorn_onednn_default OFF)
+endif()
+option(AKORN_ONEDNN "float and bf16 GEMMs through oneDNN" ${_akorn_onednn_default})
+if(AKORN_ONEDNN)
+  find_library(DNNL_LIB NAMES dnnl)
+  find_path(DNNL_INCLUDE oneapi/dnnl/dnnl.hpp)
+  if(NOT DNNL_LIB OR NOT DNNL_INCLUDE)
+    message(FATAL_ERROR "AKORN_ONEDNN=ON but oneDNN was not found (apt-get install libdnnl-dev, "
+                        "or configure with -DAKORN_ONEDNN=OFF)")
+  endif()
+endif()
+
 add_library(akorn_runtime INTERFACE)
 target_include_directories(akorn_runtime INTERFACE ${AKORN_RUNTIME_INCLUDE} ${CBLAS_INCLUDE})
 target_link_libraries(akorn_runtime INTERFACE ${OPENBLAS_LIB} OpenMP::OpenMP_CXX)
+if(AKORN_ONEDNN)
+  target_include_directories(akorn_runtime INTERFACE ${DNNL_INCLUDE})
+  target_link_libraries(akorn_runtime INTERFACE ${DNNL_LIB})
+  target_compile_definitions(akorn_runtime INTERFACE AKORN_ONEDNN)
+endif()
 if(AKORN_BLAS STREQUAL "builtin")
   target_compile_definitions(akorn_runtime INTERFACE AKORN_BLAS_BUILTIN)
 endif()

@@ -61,6 +61,15 @@ check(digest(os.path.join(a, "weights.akw")) == digest(os.path.join(b, "weights.
       "resumed run ends with bit-identical EMA weights")
 check(digest(os.path.join(a, "checkpoint.ckpt")) == digest(os.path.join(b, "checkpoint.ckpt")),
       "resumed run ends with a bit-identical checkpoint")
+# a checkpoint written in fp32 is not resumed in bf16 (the run would silently change), and the
+# checkpoint is left as it was
+before = digest(os.path.join(b, "checkpoint.ckpt"))
+rc, _, err = run(model, "train", "--out", b, "--epochs", "5", "--resume", "yes", "--precision", "bf16", *small_args)
+check(rc != 0 and "checkpoint.ckpt" in err and "--precision fp32" in err,
+      f"--resume with another --precision is refused, naming the checkpoint ({err.strip()[-200:]})")
+check(digest(os.path.join(b, "checkpoint.ckpt")) == before, "... and the checkpoint is unchanged")
+rc, _, err = run(model, "train", "--out", fresh("badprec"), "--epochs", "1", "--precision", "fp16", *small_args)
+check(rc != 0 and "--precision takes fp32 or bf16" in err, f"--precision fp16 is refused ({err.strip()[-120:]})")
 
 # an interrupted log: lines past the checkpoint are dropped on resume
 c = fresh("interrupted")

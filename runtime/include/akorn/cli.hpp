@@ -23,6 +23,9 @@
 #include <vector>
 
 #include "akorn/backend.hpp"
+#include "akorn/blas.hpp"
+#include "akorn/flops.hpp"
+#include "akorn/precision.hpp"
 #include "akorn/files.hpp"
 #include "akorn/format.hpp"
 #include "akorn/init.hpp"
@@ -136,6 +139,22 @@ struct BackendBatch {
   }
 };
 
+// The tail of a bench line: on the CPU the matrix-product FLOPs the timed iterations ran
+// (flops.hpp) and their rate; the GEMM precision, and for bf16 how this CPU runs it.
+template <class Be>
+std::string rate_note(double seconds_per_iter, int iters) {
+  std::string s;
+  if (std::strcmp(Be::name, "cpu") == 0 && iters > 0 && seconds_per_iter > 0) {
+    const double gf = matmul_flops() / iters / 1e9;
+    char buf[128];
+    std::snprintf(buf, sizeof buf, ", matmul %.2f GFLOP at %.1f GFLOP/s", gf, gf / seconds_per_iter);
+    s += buf;
+  }
+  s += std::string(", precision ") + precision_name(gemm_precision());
+  if (gemm_precision() == Precision::Bf16) s += " (" + bf16_gemm_engine() + ")";
+  return s;
+}
+
 // One training step = forward + backward + clipping to global norm 1 + Adam + EMA, as in
 // training (on the GPU: one CUDA-graph replay plus the copies of the batch and the loss).
 template <class Spec, class Be>
@@ -160,15 +179,17 @@ int cmd_bench_train(const Args& a) {
   for (int it = 0; it < warmup + iters; ++it) {
     auto t0 = std::chrono::steady_clock::now();
     const std::clock_t c0 = std::clock();
+    if (it == warmup) matmul_flops() = 0;
     loss = engine.step(batch.ptrs.data(), nullptr, seed, static_cast<std::uint64_t>(it) * N, nullptr);
     if (it >= warmup) {
       t += seconds_since(t0);
       cpu += static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
     }
   }
-  std::printf("%s bench-train (%s) batch %d: %.4f s/step (process CPU %.4f s/step), %.0f samples/s, last loss %.4f, arena %s\n",
+  std::printf("%s bench-train (%s) batch %d: %.4f s/step (process CPU %.4f s/step), %.0f samples/s, last loss %.4f, arena %s%s\n",
               Spec::name, Be::name, N, t / iters, cpu / iters, N * iters / t, static_cast<double>(loss),
-              human_bytes(4.0 * static_cast<double>(Spec::template ModelT<float, Be>::arena_elems(N))).c_str());
+              human_bytes(4.0 * static_cast<double>(Spec::template ModelT<float, Be>::arena_elems(N))).c_str(),
+              rate_note<Be>(t / iters, iters).c_str());
   return 0;
 }
 
@@ -257,6 +278,7 @@ int cmd_bench_infer(const Args& a) {
   for (int it = 0; it < warmup + iters; ++it) {
     auto t0 = std::chrono::steady_clock::now();
     const std::clock_t c0 = std::clock();
+    if (it == warmup) matmul_flops() = 0;
     model.infer(N, in, out, 0, static_cast<std::uint64_t>(it) * N, steps);
     Be::sync();
     if (it >= warmup) {
@@ -264,9 +286,9 @@ int cmd_bench_infer(const Args& a) {
       cpu += static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
     }
   }
-  std::printf("%s bench-infer (%s) batch %d steps %d: %.4f s/batch (process CPU %.4f s/batch), %.0f samples/s, arena %s\n",
+  std::printf("%s bench-infer (%s) batch %d steps %d: %.4f s/batch (process CPU %.4f s/batch), %.0f samples/s, arena %s%s\n",
               Spec::name, Be::name, N, steps ? steps : Spec::trained_steps, t / iters, cpu / iters, N * iters / t,
-              human_bytes(4.0 * static_cast<double>(arena.size())).c_str());
+              human_bytes(4.0 * static_cast<double>(arena.size())).c_str(), rate_note<Be>(t / iters, iters).c_str());
   return 0;
 }
 
@@ -491,6 +513,16 @@ struct CudaHooks {
   int (*run)(int argc, char** argv) = nullptr;  // run_on<Spec, akorn::cuda::Backend>
 };
 
+// The value of --precision (fp32 when absent); anything but fp32 / bf16 is an error.
+inline Precision precision_arg(int argc, char** argv) {
+  Precision p = Precision::Fp32;
+  for (int i = 2; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], "--precision") == 0)
+      AKORN_CHECK(parse_precision(argv[i + 1], p),
+                  std::string("--precision takes fp32 or bf16, got '") + argv[i + 1] + "'");
+  return p;
+}
+
 // The commands on one backend (argv already checked by run()): the generic ones, then each
 // task's. kTraining = false: the inference-only program (`<model>-infer`): the training
 // commands are not compiled in, so neither are the backward kernels, the optimisers or the
@@ -504,12 +536,16 @@ int run_on(int argc, char** argv) {
         const std::string v = argv[i + 1];
         AKORN_CHECK(v == "yes" || v == "no", "--tf32 takes yes or no, got '" + v + "'");
       }
+    gemm_precision() = precision_arg(argc, argv);
+    AKORN_CHECK(gemm_precision() == Precision::Fp32 || std::strcmp(Be::name, "cpu") == 0,
+                "--precision bf16 runs on the CPU only so far (the cuBLAS bf16 path is not built yet); "
+                "use --device cpu or --precision fp32");
     if (cmd == "info") return cmd_info<Spec>(parse_args(argc, argv, {"batch"}));
     const bool task_trains = (false || ... || Tasks::trains(cmd));
     if constexpr (kTraining) {
       if (cmd == "bench-train")
-        return cmd_bench_train<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "warmup", "seed", "device", "tf32", "cuda-graph"}));
-      if (cmd == "bench-ops") return cmd_bench_ops<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "device", "tf32", "cuda-graph"}));
+        return cmd_bench_train<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "warmup", "seed", "device", "tf32", "precision", "cuda-graph"}));
+      if (cmd == "bench-ops") return cmd_bench_ops<Spec, Be>(parse_args(argc, argv, {"batch", "iters", "device", "tf32", "precision", "cuda-graph"}));
     } else {
       if (cmd == "bench-train" || cmd == "bench-ops" || task_trains) {
         std::fprintf(stderr, "%s %s: error: this is the inference-only program (%s-infer); '%s' is in the full program %s\n",
@@ -518,11 +554,11 @@ int run_on(int argc, char** argv) {
       }
     }
     if (cmd == "bench-infer")
-      return cmd_bench_infer<Spec, Be>(parse_args(argc, argv, {"batch", "steps", "iters", "warmup", "device", "tf32", "cuda-graph"}));
+      return cmd_bench_infer<Spec, Be>(parse_args(argc, argv, {"batch", "steps", "iters", "warmup", "device", "tf32", "precision", "cuda-graph"}));
     if (cmd == "init") return cmd_init<Spec>(parse_args(argc, argv, {"out", "seed", "overwrite"}));
     if (cmd == "run")
       return cmd_run<Spec, Be>(
-          parse_args(argc, argv, {"weights", "out", "steps", "batch", "seed", "sample0", "overwrite", "device", "tf32", "cuda-graph"},
+          parse_args(argc, argv, {"weights", "out", "steps", "batch", "seed", "sample0", "overwrite", "device", "tf32", "precision", "cuda-graph"},
                      {"input"}));
     if (cmd == "export") return cmd_export<Spec>(parse_args(argc, argv, {"weights", "out", "overwrite"}));
     if (cmd == "import") return cmd_import<Spec>(parse_args(argc, argv, {"from", "out", "map", "prefix", "overwrite"}));
@@ -569,7 +605,9 @@ int run(int argc, char** argv, const CudaHooks& cuda = {}) {
     (std::printf("%s", Tasks::help()), ...);
     std::printf("every command that runs the model takes --device auto|cpu|cuda (auto: the GPU when there is\n"
                 "one and this program was built with the CUDA backend); on cuda also --tf32 yes (TF32 tensor\n"
-                "cores for the GEMMs; strict FP32 by default) and, for train / bench-train, --cuda-graph no\n");
+                "cores for the GEMMs; strict FP32 by default) and, for train / bench-train, --cuda-graph no;\n"
+                "on cpu --precision bf16 (bf16 GEMM operands, fp32 accumulation, weights, optimiser and\n"
+                "everything else; fp32 by default)\n");
     return 0;
   }
   static const char* const kModelCommands[] = {"bench-train", "bench-ops", "bench-infer", "run"};

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "akorn/precision.hpp"
 #include "akorn/files.hpp"
 #include "akorn/init.hpp"
 #include "akorn/rng.hpp"
@@ -112,6 +113,7 @@ struct Trainer {
     std::memcpy(lrbits.data(), &cfg.lr, 8);
     tf.put_u64("lr_bits", lrbits);
     tf.put_u64("train_opts", task.options());
+    tf.put_u64("precision", {gemm_precision() == Precision::Bf16 ? 1u : 0u});
     for (int i = 0; i < Spec::num_params; ++i) {
       const ParamInfo& p = Spec::params[i];
       std::vector<std::int64_t> shape(p.shape, p.shape + p.rank);
@@ -147,6 +149,15 @@ struct Trainer {
     AKORN_CHECK(opts.size() == task.options().size(), ckpt_path + ": tensor 'train_opts' is malformed");
     const std::string mismatch = task.options_mismatch(opts);
     AKORN_CHECK(mismatch.empty(), ckpt_path + ": was written with " + mismatch + "; resume with the same");
+    // the GEMM precision (checkpoints from before --precision existed: fp32)
+    const Precision saved_precision =
+        tf.has("precision") && tf.get_u64(ckpt_path, "precision") == std::vector<std::uint64_t>{1} ? Precision::Bf16
+                                                                                                   : Precision::Fp32;
+    AKORN_CHECK(!tf.has("precision") || tf.get_u64(ckpt_path, "precision").size() == 1,
+                ckpt_path + ": tensor 'precision' is malformed");
+    AKORN_CHECK(saved_precision == gemm_precision(),
+                ckpt_path + ": was written with --precision " + precision_name(saved_precision) +
+                    "; resume with the same (this run has --precision " + precision_name(gemm_precision()) + ")");
     step = st[0];
     adam_t = static_cast<std::int64_t>(st[1]);
     std::fill(adam_m.begin(), adam_m.end(), 0.f);

@@ -390,6 +390,7 @@ struct AttnJ : AttnJLayout<S, H, W, C, HEADS, GTA> {
       // o_h [P, HD] = A v'  (into o_pre for GTA, else into the q' scratch, no longer needed)
       mm_nn<S, P, P, HD>(A, vv, GTA ? sv.o_pre + nh * P * HD : qs);
     });
+    count_matmul(P, P, HD, 2.0 * N * HEADS);  // scores and A v'
     // merge: o [P, C] in channel order, through M_o for GTA
     parallel_for(N, [&](index_t n) {
       const S* oh = GTA ? sv.o_pre + n * HEADS * P * HD : ws + n * HEADS * kFwdHead;
@@ -506,6 +507,7 @@ struct AttnJ : AttnJLayout<S, H, W, C, HEADS, GTA> {
       mm_nn<S, P, P, HD>(dA, kp, dq);    // dq' = dS k'
       mm_tn<S, P, P, HD>(dA, qp, dk);    // dk' = dS^T q'
     });
+    count_matmul(P, P, HD, 4.0 * N * HEADS);  // dA, dv', dq', dk'
 
     // merge: dqkv in channel order through the set's M^T (GTA); the sample's dM of the set
     // = sum over heads of dL/d(q', k', v') x raw

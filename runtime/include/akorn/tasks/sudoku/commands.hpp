@@ -180,7 +180,7 @@ int cmd_solve(int argc, char** argv) {
       board_text = s;
     }
   }
-  Args a = parse_args(static_cast<int>(rest.size()), rest.data(), {"weights", "steps", "votes", "vote", "seed", "device", "tf32"});
+  Args a = parse_args(static_cast<int>(rest.size()), rest.data(), {"weights", "steps", "votes", "vote", "seed", "device", "tf32", "precision"});
   if (board_text.empty()) {
     std::string line;
     while (std::getline(std::cin, line)) board_text += line;
@@ -240,15 +240,15 @@ struct Commands {
       if (cmd == "train")
         return cmd_train<Spec, Be>(parse_args(argc, argv, {"data", "eval-data", "out", "epochs", "batch", "lr", "seed", "limit",
                                                        "max-steps", "ckpt-every", "eval-every", "eval-limit", "holdout", "augment",
-                                                       "resume", "quiet", "device", "tf32", "cuda-graph"}));
+                                                       "resume", "quiet", "device", "tf32", "precision", "cuda-graph"}));
     }
     if (cmd == "eval")
       return cmd_eval<Spec, Be>(parse_args(argc, argv, {"data", "weights", "steps", "votes", "vote", "batch", "limit", "seed",
-                                                    "device", "tf32", "cuda-graph"}));
+                                                    "device", "tf32", "precision", "cuda-graph"}));
     if (cmd == "solve") return cmd_solve<Spec, Be>(argc, argv);
     if (cmd == "dump")
       return cmd_dump<Spec, Be>(parse_args(argc, argv, {"data", "weights", "out", "steps", "limit", "batch", "seed", "overwrite",
-                                                    "extra", "device", "tf32", "cuda-graph"}));
+                                                    "extra", "device", "tf32", "precision", "cuda-graph"}));
     return -1;
   }
 };

@@ -1,0 +1,55 @@
+// The run's GEMM precision (`--precision fp32|bf16` on every command that runs a model):
+//   fp32  every float GEMM in fp32 (the default);
+//   bf16  mixed precision as torch.autocast does it: the operands of every float GEMM (the
+//         projections, the 1x1 and k x k convolutions, their gradients) rounded to bfloat16,
+//         products accumulated in fp32, the result fp32. Everything else stays fp32: master
+//         weights and optimiser state, normalisation, softmax, the per-head attention
+//         products, the energy and the loss.
+// Double GEMMs (the gradient checks) ignore it. One setting per process: the commands set it
+// before the model runs; GEMMs are called from one thread (parallel.hpp).
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+namespace akorn {
+
+enum class Precision { Fp32, Bf16 };
+
+inline Precision& gemm_precision() {
+  static Precision p = Precision::Fp32;
+  return p;
+}
+
+inline const char* precision_name(Precision p) { return p == Precision::Bf16 ? "bf16" : "fp32"; }
+
+// Parses fp32 / bf16; false for anything else.
+inline bool parse_precision(const std::string& s, Precision& out) {
+  if (s == "fp32") out = Precision::Fp32;
+  else if (s == "bf16") out = Precision::Bf16;
+  else return false;
+  return true;
+}
+
+// float -> bfloat16 bits, rounded to nearest even (NaN stays a quiet NaN); the rounding of
+// oneDNN, cuBLAS and PyTorch.
+inline std::uint16_t bf16_bits(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<std::uint16_t>(u >> 16);
+}
+
+// The float a bfloat16 holds.
+inline float bf16_value(std::uint16_t b) {
+  const std::uint32_t u = std::uint32_t(b) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// f rounded to the nearest bfloat16, as a float.
+inline float round_to_bf16(float f) { return bf16_value(bf16_bits(f)); }
+
+}  // namespace akorn
