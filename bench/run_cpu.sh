@@ -45,9 +45,17 @@ done
 # 3. PyTorch
 TORCH_PYTHON=${TORCH_PYTHON:-/usr/bin/python3}
 if "$TORCH_PYTHON" -c "import torch, numpy, sys; sys.exit(int(torch.__version__.split('.')[0]) < 2)" 2>/dev/null; then
+  # torch's bf16 autocast on a CPU without bf16 instructions runs 5-12x slower than its fp32
+  # (measured 2026-12-03, AVX2: 24 s a step at C=128): skipped there unless AKORN_BENCH_TORCH_BF16=1
+  variants=("" "--compile")
+  if [ "${AKORN_BENCH_TORCH_BF16:-}" = 1 ] || grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo; then
+    variants+=("--bf16" "--compile --bf16")
+  else
+    echo "torch bf16: skipped (this CPU has no AVX512_BF16 / AMX; AKORN_BENCH_TORCH_BF16=1 runs it anyway)"
+  fi
   for cb in "64 100" "128 100" "256 100" "512 16"; do
     set -- $cb
-    for extra in "" "--compile" "--bf16" "--compile --bf16"; do
+    for extra in "${variants[@]}"; do
       # shellcheck disable=SC2086
       "$TORCH_PYTHON" bench/torch_sudoku.py --C "$1" --batch "$2" --steps 16 --iters 3 --warmup 2 --threads "$THREADS" $extra 2>/dev/null ||
         echo "torch sudoku C=$1 batch=$2 $extra: failed"
