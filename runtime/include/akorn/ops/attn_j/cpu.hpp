@@ -159,7 +159,7 @@ template <typename S, int P, int RB>
 inline void softmax_block(S* __restrict a) {
   if constexpr (std::is_same_v<S, float>) {
     using V = Vec32<float>::type;
-    typedef std::int32_t VI __attribute__((vector_size(32)));
+    using VI = Vec32<std::int32_t>::type;  // (a local vector typedef loses its attribute under nvcc)
     constexpr int L = 8, NV = P / L, T0 = NV * L;
     float mx[RB], sum[RB];
     V vm[RB], vs[RB];
