@@ -43,15 +43,6 @@ inline void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, 
 #endif
 }
 
-// rows x cols (leading dimension ld) -> packed [rows, cols], each value rounded to bf16
-inline void round_copy_bf16(const float* src, int rows, int cols, int ld, float* dst) {
-  parallel_for((rows + 63) / 64, [&](index_t blk) {
-    const index_t r1 = std::min<index_t>(rows, (blk + 1) * 64);
-    for (index_t r = blk * 64; r < r1; ++r)
-      for (int c = 0; c < cols; ++c) dst[r * cols + c] = round_to_bf16(src[r * ld + c]);
-  });
-}
-
 // bf16 operands, fp32 products and sums, through the fp32 GEMM (products of two bf16 values
 // are exact in fp32, so only the summation order can differ from a bf16 GEMM kernel)
 inline void gemm_bf16_emulated(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A,
@@ -60,8 +51,8 @@ inline void gemm_bf16_emulated(bool trans_a, bool trans_b, int M, int N, int K, 
   const int ar = trans_a ? K : M, ac = trans_a ? M : K, br = trans_b ? N : K, bc = trans_b ? K : N;
   a.resize(std::size_t(ar) * ac);
   b.resize(std::size_t(br) * bc);
-  round_copy_bf16(A, ar, ac, lda, a.data());
-  round_copy_bf16(B, br, bc, ldb, b.data());
+  pack_converted(A, ar, ac, lda, a.data(), round_to_bf16);
+  pack_converted(B, br, bc, ldb, b.data(), round_to_bf16);
   sgemm(trans_a, trans_b, M, N, K, alpha, a.data(), ac, b.data(), bc, beta, C, ldc);
 }
 

@@ -31,15 +31,6 @@ inline void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, 
                              std::to_string(K) + " failed (dnnl_status " + std::to_string(int(st)) + ")");
 }
 
-// rows x cols of a row-major matrix with leading dimension ld -> packed bf16 [rows, cols]
-inline void to_bf16(const float* src, int rows, int cols, int ld, std::uint16_t* dst) {
-  parallel_for((rows + 63) / 64, [&](index_t blk) {
-    const index_t r1 = std::min<index_t>(rows, (blk + 1) * 64);
-    for (index_t r = blk * 64; r < r1; ++r)
-      for (int c = 0; c < cols; ++c) dst[r * cols + c] = bf16_bits(src[r * ld + c]);
-  });
-}
-
 // bf16 GEMMs with fp32 accumulation and result: op(A) and op(B) converted into packed bf16
 // copies, then one matmul primitive per shape (kept: creating one costs more than a small GEMM).
 class Bf16Gemm {
@@ -62,8 +53,8 @@ class Bf16Gemm {
     const int ar = trans_a ? K : M, ac = trans_a ? M : K, br = trans_b ? N : K, bc = trans_b ? K : N;
     a16_.resize(std::size_t(ar) * ac);
     b16_.resize(std::size_t(br) * bc);
-    to_bf16(A, ar, ac, lda, a16_.data());
-    to_bf16(B, br, bc, ldb, b16_.data());
+    pack_converted(A, ar, ac, lda, a16_.data(), bf16_bits);
+    pack_converted(B, br, bc, ldb, b16_.data(), bf16_bits);
     const Key key{trans_a, trans_b, M, N, K, ldc, bits(alpha), bits(beta)};
     auto it = prims_.find(key);
     if (it == prims_.end()) it = prims_.emplace(key, make(trans_a, trans_b, M, N, K, ldc, alpha, beta)).first;

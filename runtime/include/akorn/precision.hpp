@@ -8,9 +8,13 @@
 // Double GEMMs (the gradient checks) ignore it. One setting per process: the commands set it
 // before the model runs; GEMMs are called from one thread (parallel.hpp).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
+
+#include "akorn/common.hpp"
+#include "akorn/parallel.hpp"
 
 namespace akorn {
 
@@ -51,5 +55,16 @@ inline float bf16_value(std::uint16_t b) {
 
 // f rounded to the nearest bfloat16, as a float.
 inline float round_to_bf16(float f) { return bf16_value(bf16_bits(f)); }
+
+// rows x cols of a row-major matrix with leading dimension ld -> packed dst [rows, cols],
+// each value through convert (bf16_bits for a bf16 kernel, round_to_bf16 for the emulation)
+template <typename T, typename Convert>
+inline void pack_converted(const float* src, int rows, int cols, int ld, T* dst, Convert convert) {
+  parallel_for((rows + 63) / 64, [&](index_t blk) {
+    const index_t r1 = std::min<index_t>(rows, (blk + 1) * 64);
+    for (index_t r = blk * 64; r < r1; ++r)
+      for (int c = 0; c < cols; ++c) dst[r * cols + c] = convert(src[r * ld + c]);
+  });
+}
 
 }  // namespace akorn
