@@ -10,4 +10,8 @@ BUILD=${AKORN_BUILD_DIR:-build}
 if [ -z "${CUDACXX:-}" ] && [ -x /usr/local/cuda/bin/nvcc ]; then export CUDACXX=/usr/local/cuda/bin/nvcc; fi
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j "$(nproc)"
+# CTest runs nproc tests side by side: one thread each (tests that need more set it
+# themselves), or OpenMP's spinning barriers on oversubscribed cores make the training tests
+# several times slower (task.sudoku_learns: ~1 min alone, 7 min beside another test).
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 ctest --test-dir "$BUILD" --output-on-failure -j "$(nproc)" "$@"

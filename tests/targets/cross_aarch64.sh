@@ -63,8 +63,13 @@ emu=$(command -v qemu-aarch64 || command -v qemu-aarch64-static)
 "$emu" -L /usr/aarch64-linux-gnu "$work/build/sudoku-small" help >/dev/null
 
 # One thread per test, the tests side by side (under qemu on an idle 2-core machine:
-# grad_model ~230 s, grad_ops ~80 s, golden ~7 s).
+# grad_ops ~80 s, golden ~7 s). grad_model (~230-370 s under qemu, the longest test in CI)
+# is left to the native build, where it runs in 7 s: it checks the chain of the same backward
+# kernels that grad_ops checks one by one here, so on aarch64 it adds time, not coverage of
+# code. AKORN_CROSS_ALL=1 runs it too.
+exclude=()
+[ "${AKORN_CROSS_ALL:-0}" = 1 ] || exclude=(-E '\.grad_model$')
 OMP_NUM_THREADS=1 ctest --test-dir "$work/build" --output-on-failure --timeout "$test_timeout" \
-  -j "${AKORN_CROSS_JOBS:-$(nproc)}"
+  -j "${AKORN_CROSS_JOBS:-$(nproc)}" "${exclude[@]}"
 t2=$(date +%s)
 echo "tests under qemu: $((t2 - t1)) s"

@@ -70,6 +70,8 @@ check(rc != 0 and "checkpoint.ckpt" in err and "--precision fp32" in err,
 check(digest(os.path.join(b, "checkpoint.ckpt")) == before, "... and the checkpoint is unchanged")
 rc, _, err = run(model, "train", "--out", fresh("badprec"), "--epochs", "1", "--precision", "fp16", *small_args)
 check(rc != 0 and "--precision takes fp32 or bf16" in err, f"--precision fp16 is refused ({err.strip()[-120:]})")
+rc, _, err = run(model, "bench-train", "--batch", "2", "--iters", "1", "--warmup", "0", "--tf32", "yes", "--precision", "bf16")
+check(rc != 0 and "--tf32 yes and --precision bf16" in err, f"--tf32 yes with --precision bf16 is refused ({err.strip()[-120:]})")
 
 # an interrupted log: lines past the checkpoint are dropped on resume
 c = fresh("interrupted")

@@ -51,8 +51,8 @@ inline void gemm_bf16_emulated(bool trans_a, bool trans_b, int M, int N, int K, 
   const int ar = trans_a ? K : M, ac = trans_a ? M : K, br = trans_b ? N : K, bc = trans_b ? K : N;
   a.resize(std::size_t(ar) * ac);
   b.resize(std::size_t(br) * bc);
-  pack_converted(A, ar, ac, lda, a.data(), round_to_bf16);
-  pack_converted(B, br, bc, ldb, b.data(), round_to_bf16);
+  pack_converted(A, ar, ac, lda, a.data(), RoundToBf16{});
+  pack_converted(B, br, bc, ldb, b.data(), RoundToBf16{});
   sgemm(trans_a, trans_b, M, N, K, alpha, a.data(), ac, b.data(), bc, beta, C, ldc);
 }
 

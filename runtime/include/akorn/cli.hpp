@@ -531,15 +531,17 @@ template <class Spec, class Be, bool kTraining, class... Tasks>
 int run_on(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "help";
   try {
+    bool tf32 = false;
     for (int i = 2; i + 1 < argc; ++i)
       if (std::strcmp(argv[i], "--tf32") == 0) {
         const std::string v = argv[i + 1];
         AKORN_CHECK(v == "yes" || v == "no", "--tf32 takes yes or no, got '" + v + "'");
+        tf32 = v == "yes";
       }
     gemm_precision() = precision_arg(argc, argv);
-    AKORN_CHECK(gemm_precision() == Precision::Fp32 || std::strcmp(Be::name, "cpu") == 0,
-                "--precision bf16 runs on the CPU only so far (the cuBLAS bf16 path is not built yet); "
-                "use --device cpu or --precision fp32");
+    // both narrow the GEMM operands, in different ways: one must be chosen
+    AKORN_CHECK(!(tf32 && gemm_precision() == Precision::Bf16),
+                "--tf32 yes and --precision bf16 both set the GEMMs' precision: give one of them");
     if (cmd == "info") return cmd_info<Spec>(parse_args(argc, argv, {"batch"}));
     const bool task_trains = (false || ... || Tasks::trains(cmd));
     if constexpr (kTraining) {
@@ -606,8 +608,8 @@ int run(int argc, char** argv, const CudaHooks& cuda = {}) {
     std::printf("every command that runs the model takes --device auto|cpu|cuda (auto: the GPU when there is\n"
                 "one and this program was built with the CUDA backend); on cuda also --tf32 yes (TF32 tensor\n"
                 "cores for the GEMMs; strict FP32 by default) and, for train / bench-train, --cuda-graph no;\n"
-                "on cpu --precision bf16 (bf16 GEMM operands, fp32 accumulation, weights, optimiser and\n"
-                "everything else; fp32 by default)\n");
+                "and --precision bf16 (bf16 GEMM operands, fp32 accumulation, weights, optimiser and\n"
+                "everything else; fp32 by default; on cuda through cuBLAS's bf16 tensor cores)\n");
     return 0;
   }
   static const char* const kModelCommands[] = {"bench-train", "bench-ops", "bench-infer", "run"};

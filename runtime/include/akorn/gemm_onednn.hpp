@@ -53,8 +53,8 @@ class Bf16Gemm {
     const int ar = trans_a ? K : M, ac = trans_a ? M : K, br = trans_b ? N : K, bc = trans_b ? K : N;
     a16_.resize(std::size_t(ar) * ac);
     b16_.resize(std::size_t(br) * bc);
-    pack_converted(A, ar, ac, lda, a16_.data(), bf16_bits);
-    pack_converted(B, br, bc, ldb, b16_.data(), bf16_bits);
+    pack_converted(A, ar, ac, lda, a16_.data(), ToBf16Bits{});
+    pack_converted(B, br, bc, ldb, b16_.data(), ToBf16Bits{});
     const Key key{trans_a, trans_b, M, N, K, ldc, bits(alpha), bits(beta)};
     auto it = prims_.find(key);
     if (it == prims_.end()) it = prims_.emplace(key, make(trans_a, trans_b, M, N, K, ldc, alpha, beta)).first;

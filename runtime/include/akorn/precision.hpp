@@ -40,9 +40,9 @@ inline bool parse_precision(const std::string& s, Precision& out) {
 inline std::uint16_t bf16_bits(float f) {
   std::uint32_t u;
   std::memcpy(&u, &f, sizeof u);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40u);
-  u += 0x7fffu + ((u >> 16) & 1u);
-  return static_cast<std::uint16_t>(u >> 16);
+  // branch-free, so that the packing loops below vectorise
+  const std::uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16, quiet = (u >> 16) | 0x40u;
+  return static_cast<std::uint16_t>((u & 0x7fffffffu) > 0x7f800000u ? quiet : rounded);
 }
 
 // The float a bfloat16 holds.
@@ -56,10 +56,18 @@ inline float bf16_value(std::uint16_t b) {
 // f rounded to the nearest bfloat16, as a float.
 inline float round_to_bf16(float f) { return bf16_value(bf16_bits(f)); }
 
+struct ToBf16Bits {
+  std::uint16_t operator()(float f) const { return bf16_bits(f); }
+};
+struct RoundToBf16 {
+  float operator()(float f) const { return round_to_bf16(f); }
+};
+
 // rows x cols of a row-major matrix with leading dimension ld -> packed dst [rows, cols],
-// each value through convert (bf16_bits for a bf16 kernel, round_to_bf16 for the emulation)
+// each value through convert (a function object, so that it inlines and the loop vectorises:
+// ToBf16Bits for a bf16 kernel, RoundToBf16 for the emulation)
 template <typename T, typename Convert>
-inline void pack_converted(const float* src, int rows, int cols, int ld, T* dst, Convert convert) {
+inline void pack_converted(const float* src, int rows, int cols, int ld, T* dst, Convert convert = {}) {
   parallel_for((rows + 63) / 64, [&](index_t blk) {
     const index_t r1 = std::min<index_t>(rows, (blk + 1) * 64);
     for (index_t r = blk * 64; r < r1; ++r)

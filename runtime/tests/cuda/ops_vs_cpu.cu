@@ -4,7 +4,8 @@
 // inputs, and compares every buffer the op writes (outputs and accumulated gradients, which
 // start non-zero so that '=' for '+=' shows). Workspaces and saved intermediates are the
 // op's own business and are not compared. The variants are the runtime op tests' sizes and
-// options (runtime/tests/ops/), chosen small.
+// options (runtime/tests/ops/), chosen small. Then the ops whose GEMMs go through cuBLAS run
+// once more with --precision bf16 (akorn/precision.hpp), the GPU's bf16 path against the CPU's.
 //   on a GPU:       runtime.cuda_ops_vs_cpu (label gpu; exits 77 without a device)
 //   on the emulator: cuda_emu.ops_vs_cpu (tests/cuda_emu, no GPU needed)
 #include <algorithm>
@@ -19,6 +20,7 @@
 
 #include "akorn/backend.hpp"
 #include "akorn/cuda/backend.cuh"
+#include "akorn/precision.hpp"
 
 namespace {
 
@@ -346,6 +348,14 @@ struct FcJCase {
   }
 };
 
+// max |a - b| / (1 + max |b|) over one buffer
+inline double scaled_diff(const std::vector<double>& a, const std::vector<double>& b) {
+  double scale = 0, err = 0;
+  for (double v : b) scale = std::max(scale, std::fabs(v));
+  for (size_t i = 0; i < b.size(); ++i) err = std::max(err, std::fabs(a[i] - b[i]) / (1 + scale));
+  return err;
+}
+
 // Runs one case on both backends and compares every compared buffer: float on the GPU
 // against double on the CPU, |gpu - cpu| <= tol * (1 + max |cpu| of the buffer).
 template <class Case>
@@ -360,10 +370,7 @@ int check_case(int N, double tol) {
   double worst = 0;
   for (auto& [name, buf] : cpu.f) {
     if (!buf.compared) continue;
-    const std::vector<double> c = cpu.host(name), g = gpu.host(name);
-    double scale = 0, err = 0;
-    for (double v : c) scale = std::max(scale, std::fabs(v));
-    for (size_t i = 0; i < c.size(); ++i) err = std::max(err, std::fabs(c[i] - g[i]) / (1 + scale));
+    const double err = scaled_diff(gpu.host(name), cpu.host(name));
     if (!(err <= tol)) {
       std::printf("FAIL  %s: %s differs by %.2e of its scale (tolerance %.0e)\n", Case::name().c_str(), name.c_str(), err, tol);
       ++bad;
@@ -371,6 +378,49 @@ int check_case(int N, double tol) {
     if (err > worst) worst = err, worst_name = name;
   }
   if (!bad) std::printf("ok    %s (%zu buffers; worst %s %.1e)\n", Case::name().c_str(), cpu.f.size(), worst_name.c_str(), worst);
+  return bad;
+}
+
+// --precision bf16: the case in float on the GPU (cuBLAS rounds the GEMM operands to bf16)
+// and on the CPU (the same rounding: oneDNN's bf16 matmul or the emulation), compared within
+// tol; the rounding is the same, so only fp32 summation order differs, and through a chain of
+// ops an intermediate that rounds to the other bf16 neighbour. So that this proves the GPU
+// rounds at all, the CPU's bf16 result must differ from its fp32 result by more than
+// 5 x tol in some buffer (bf16 keeps 8 significant bits; measured 1.5e-3 to 3.7e-3 of the
+// scale on these cases, against 1e-7 between the emulated GPU and the CPU).
+template <class Case>
+int check_case_bf16(int N, double tol) {
+  using akorn::Precision;
+  Buffers<CpuBe, float> cpu32(N), cpu16(N);
+  Buffers<GpuBe, float> gpu16(N);
+  akorn::gemm_precision() = Precision::Fp32;
+  Case::template run<CpuBe, float>(cpu32);
+  akorn::gemm_precision() = Precision::Bf16;
+  Case::template run<CpuBe, float>(cpu16);
+  Case::template run<GpuBe, float>(gpu16);
+  akorn::cuda::sync();
+  akorn::gemm_precision() = Precision::Fp32;
+  int bad = 0;
+  double worst = 0, bf16_effect = 0;
+  for (auto& [name, buf] : cpu16.f) {
+    if (!buf.compared) continue;
+    const std::vector<double> c16 = cpu16.host(name);
+    const double err = scaled_diff(gpu16.host(name), c16);
+    bf16_effect = std::max(bf16_effect, scaled_diff(cpu32.host(name), c16));
+    if (!(err <= tol)) {
+      std::printf("FAIL  %s bf16: %s differs from the CPU's bf16 by %.2e of its scale (tolerance %.0e)\n",
+                  Case::name().c_str(), name.c_str(), err, tol);
+      ++bad;
+    }
+    worst = std::max(worst, err);
+  }
+  if (!(bf16_effect > 5 * tol)) {
+    std::printf("FAIL  %s bf16: bf16 moves the CPU's result by only %.2e from fp32 (need > %.0e): the case shows nothing\n",
+                Case::name().c_str(), bf16_effect, 5 * tol);
+    ++bad;
+  }
+  if (!bad)
+    std::printf("ok    %s bf16 (GPU vs CPU bf16 worst %.1e; bf16 vs fp32 %.1e)\n", Case::name().c_str(), worst, bf16_effect);
   return bad;
 }
 
@@ -412,6 +462,13 @@ int main() {
   bad += check_case<AttnJCase<3, 3, 16, 2, true>>(2, tol);
   bad += check_case<AttnJCase<2, 3, 16, 4, true>>(3, tol);
   bad += check_case<FcJCase<4, 3>>(2, tol);
+  // bf16 GEMMs: every op whose products go through the GEMM wrapper
+  constexpr double tol_bf16 = 1e-4;
+  bad += check_case_bf16<Conv2dCase<5, 4, 8, 16, 3, 1, 1, true>>(3, tol_bf16);
+  bad += check_case_bf16<ReadOutConvCase<5, 4, 8, 4, 3, 3, 1>>(2, tol_bf16);
+  bad += check_case_bf16<LinearCase<6, 32, 16, true>>(3, tol_bf16);
+  bad += check_case_bf16<AttnJCase<3, 3, 16, 2, true>>(2, tol_bf16);
+  bad += check_case_bf16<FcJCase<4, 8>>(2, tol_bf16);
   std::printf("%s\n", bad ? "FAIL" : "ok");
   return bad ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "akorn/ops/attn_j/cpu.hpp"
@@ -136,6 +137,44 @@ TEST(AttnJ, FloatSoftmaxExp) {
     }
   }
 }
+
+// The register-tiled products against plain loops, at both vector widths whatever the
+// build's -march (64-byte vectors are AVX-512 registers with -march=x86-64-v4 and split into
+// narrower ones otherwise: the same values), on the shapes of the model sizes (P = 81; head
+// dimensions 8, 16, 64) and odd ones that exercise every tail (row remainder, one-vector tile,
+// scalar columns).
+template <typename S, bool TA, int R, int K, int M, int VB>
+void mm_vs_loops() {
+  constexpr std::size_t na = std::size_t(R) * K, nb = std::size_t(K) * M, nout = std::size_t(R) * M;
+  std::vector<S> a(na), b(nb), out(nout, S(7));
+  const Vec ra = randn(a.size(), 40 + R), rb = randn(b.size(), 41 + M);
+  std::copy(ra.begin(), ra.end(), a.begin());
+  std::copy(rb.begin(), rb.end(), b.begin());
+  attn_detail::mm<S, TA, R, K, M, VB>(a.data(), b.data(), out.data());
+  double worst = 0;
+  for (int r = 0; r < R; ++r)
+    for (int m = 0; m < M; ++m) {
+      double ref = 0;
+      for (int k = 0; k < K; ++k) ref += double(TA ? a[std::size_t(k) * R + r] : a[std::size_t(r) * K + k]) * b[std::size_t(k) * M + m];
+      worst = std::max(worst, std::fabs(ref - out[std::size_t(r) * M + m]));
+    }
+  EXPECT_LT(worst, (std::is_same_v<S, float> ? 2e-5 : 1e-12) * K)
+      << "R " << R << " K " << K << " M " << M << " TA " << TA << " vector bytes " << VB;
+}
+template <int VB>
+void mm_table() {
+  mm_vs_loops<float, false, 81, 8, 81, VB>();   // scores, head dim 8
+  mm_vs_loops<float, false, 81, 81, 8, VB>();   // A v, head dim 8
+  mm_vs_loops<float, true, 81, 81, 16, VB>();   // A^T dO, head dim 16
+  mm_vs_loops<float, false, 81, 81, 64, VB>();  // head dim 64
+  mm_vs_loops<float, true, 81, 64, 81, VB>();
+  mm_vs_loops<float, false, 37, 5, 53, VB>();   // every tail
+  mm_vs_loops<float, true, 17, 3, 23, VB>();
+  mm_vs_loops<double, false, 81, 16, 81, VB>();
+  mm_vs_loops<double, true, 19, 7, 45, VB>();
+}
+TEST(AttnJ, TiledProductsVec32) { mm_table<32>(); }
+TEST(AttnJ, TiledProductsVec64) { mm_table<64>(); }
 
 TEST(AttnJ, DeterministicAcrossThreadCounts) {
   constexpr int H = 3, W = 3, C = 16, HEADS = 2, N = 4, P = H * W, HD = C / HEADS;

@@ -3,7 +3,9 @@
 // Arguments are validated the way cuBLAS does (CUBLAS_STATUS_INVALID_VALUE).
 #pragma once
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "cuda_runtime.h"
 
@@ -17,6 +19,7 @@ enum cublasOperation_t { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1, CUBLAS_OP_C = 2 };
 enum cublasPointerMode_t { CUBLAS_POINTER_MODE_HOST = 0, CUBLAS_POINTER_MODE_DEVICE = 1 };
 enum cublasComputeType_t {
   CUBLAS_COMPUTE_32F = 68,
+  CUBLAS_COMPUTE_32F_FAST_16BF = 75,
   CUBLAS_COMPUTE_32F_FAST_TF32 = 77,
   CUBLAS_COMPUTE_64F = 70,
 };
@@ -64,10 +67,20 @@ inline cublasStatus_t cublasSetPointerMode(cublasHandle_t h, cublasPointerMode_t
 namespace emu::blas {
 // C[m,n] = alpha op(A)[m,k] op(B)[k,n] + beta C, column-major, `count` matrices apart by the
 // strides; Acc is the accumulation type (float for CUBLAS_COMPUTE_32F, like cuBLAS).
+// TF32 is computed as FP32 (more exact than the tensor cores); CUBLAS_COMPUTE_32F_FAST_16BF
+// rounds each operand to bfloat16 (nearest, ties to even, as the tensor cores' conversion
+// does) and sums in float, so the emulated bf16 GEMM has bf16's error.
+inline float round_to_bf16(float v) {
+  std::uint32_t u;
+  std::memcpy(&u, &v, sizeof u);
+  if ((u & 0x7fffffffu) <= 0x7f800000u) u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;  // NaN kept
+  std::memcpy(&v, &u, sizeof v);
+  return v;
+}
 template <class T, class Acc>
 cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const T* alpha,
                     const T* A, int lda, long long sa, const T* B, int ldb, long long sb, const T* beta, T* C, int ldc,
-                    long long sc, int count) {
+                    long long sc, int count, bool bf16_operands = false) {
   if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
   if (m < 0 || n < 0 || k < 0 || count < 0) return CUBLAS_STATUS_INVALID_VALUE;
   if (lda < std::max(1, ta == CUBLAS_OP_N ? m : k) || ldb < std::max(1, tb == CUBLAS_OP_N ? k : n) ||
@@ -100,8 +113,10 @@ cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb
         for (int i = 0; i < m; ++i) {
           Acc acc = 0;
           for (int l = 0; l < k; ++l) {
-            const T x = ta == CUBLAS_OP_N ? a[i + size_t(l) * lda] : a[l + size_t(i) * lda];
-            const T y = tb == CUBLAS_OP_N ? bb[l + size_t(j) * ldb] : bb[j + size_t(l) * ldb];
+            T x = ta == CUBLAS_OP_N ? a[i + size_t(l) * lda] : a[l + size_t(i) * lda];
+            T y = tb == CUBLAS_OP_N ? bb[l + size_t(j) * ldb] : bb[j + size_t(l) * ldb];
+            if constexpr (sizeof(T) == sizeof(float))
+              if (bf16_operands) x = round_to_bf16(x), y = round_to_bf16(y);
             acc += Acc(x) * Acc(y);
           }
           T& out = c[i + size_t(j) * ldc];
@@ -114,7 +129,7 @@ cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb
 }
 inline bool f32(cudaDataType a, cudaDataType b, cudaDataType c, cublasComputeType_t ct) {
   return a == CUDA_R_32F && b == CUDA_R_32F && c == CUDA_R_32F &&
-         (ct == CUBLAS_COMPUTE_32F || ct == CUBLAS_COMPUTE_32F_FAST_TF32);
+         (ct == CUBLAS_COMPUTE_32F || ct == CUBLAS_COMPUTE_32F_FAST_TF32 || ct == CUBLAS_COMPUTE_32F_FAST_16BF);
 }
 }  // namespace emu::blas
 
@@ -125,7 +140,8 @@ inline cublasStatus_t cublasGemmEx(cublasHandle_t h, cublasOperation_t ta, cubla
   if (!emu::blas::f32(at, bt, ct, comp)) return CUBLAS_STATUS_NOT_SUPPORTED;
   return emu::blas::gemm<float, float>(h, ta, tb, m, n, k, static_cast<const float*>(alpha),
                                        static_cast<const float*>(A), lda, 0, static_cast<const float*>(B), ldb, 0,
-                                       static_cast<const float*>(beta), static_cast<float*>(C), ldc, 0, 1);
+                                       static_cast<const float*>(beta), static_cast<float*>(C), ldc, 0, 1,
+                                       comp == CUBLAS_COMPUTE_32F_FAST_16BF);
 }
 inline cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m,
                                                  int n, int k, const void* alpha, const void* A, cudaDataType at,
@@ -135,7 +151,8 @@ inline cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t h, cublasOperati
   if (!emu::blas::f32(at, bt, ct, comp)) return CUBLAS_STATUS_NOT_SUPPORTED;
   return emu::blas::gemm<float, float>(h, ta, tb, m, n, k, static_cast<const float*>(alpha),
                                        static_cast<const float*>(A), lda, sa, static_cast<const float*>(B), ldb, sb,
-                                       static_cast<const float*>(beta), static_cast<float*>(C), ldc, sc, count);
+                                       static_cast<const float*>(beta), static_cast<float*>(C), ldc, sc, count,
+                                       comp == CUBLAS_COMPUTE_32F_FAST_16BF);
 }
 inline cublasStatus_t cublasDgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
                                   const double* alpha, const double* A, int lda, const double* B, int ldb,

@@ -2,15 +2,21 @@
 //   C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C
 // A row-major matrix is the transpose of a column-major one, so C^T = op(B)^T op(A)^T is
 // one column-major call with the operands swapped. Float GEMMs are strict FP32 unless the
-// context enables TF32 tensor cores (ctx().tf32); double GEMMs are always FP64.
+// context enables TF32 tensor cores (ctx().tf32) or the run's precision is bf16
+// (`--precision bf16`, akorn/precision.hpp): then cuBLAS rounds the fp32 operands to bfloat16
+// for its tensor cores and sums in fp32 (CUBLAS_COMPUTE_32F_FAST_16BF) -- the CPU's bf16
+// contract, with no conversion kernel and no scratch memory, so CUDA-graph capture is
+// unaffected. Double GEMMs are always FP64.
 #pragma once
 #include "akorn/cuda/common.cuh"
+#include "akorn/precision.hpp"
 
 namespace akorn::cuda {
 
 namespace detail {
 inline cublasOperation_t op(bool t) { return t ? CUBLAS_OP_T : CUBLAS_OP_N; }
 inline cublasComputeType_t f32_compute() {
+  if (gemm_precision() == Precision::Bf16) return CUBLAS_COMPUTE_32F_FAST_16BF;
   return ctx().tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
 }
 }  // namespace detail

@@ -47,7 +47,8 @@ struct Cmp {
   double rel() const { return err / std::max(scale, 1e-6); }
 };
 
-inline Cmp compare(const double* ref, const float* got, index_t n) {
+template <typename G>
+inline Cmp compare(const double* ref, const G* got, index_t n) {
   Cmp c;
   for (index_t i = 0; i < n; ++i) {
     c.scale = std::max(c.scale, std::fabs(ref[i]));
@@ -542,10 +543,17 @@ int test_infer(double tol) {
   std::vector<float> af(static_cast<size_t>(AE), std::nanf(""));
   MC mc(pc.data(), nullptr, ac.data(), N);
   MG mg(pg.data(), nullptr, ag.data(), N);
-  // The CPU in float too: how far float rounding alone moves each output from double at this
-  // T (beyond the trained T a model may amplify rounding: measured 4e-4 of conv-two-block's
-  // logits at T=9, two layers of 9 steps). The GPU may be 8 times as far (4 was too tight for conv-two-block on an Intel Xeon), and tol in any case.
+  // How far float rounding alone moves each output at this T (beyond the trained T a model may
+  // amplify rounding: the GPU's logits of conv-two-block at T=9, two layers of 9 steps, are
+  // 4e-4 from double), measured two ways: the CPU in float, and the CPU in double with every
+  // parameter moved by one float rounding (relative 2^-24, random sign). Each is one draw of a
+  // chaotic amplification (the CPU float's was 3e-5 with oneDNN's GEMMs on an Intel Xeon,
+  // 5e-5 with OpenBLAS's), so the GPU may be 8 times as far as the larger, and tol in any case.
   MF mf(pf.data(), nullptr, af.data(), N);
+  std::vector<double> pp(pc);
+  for (auto& p : pp) p *= 1.0 + (rng.normal() < 0 ? -1.0 : 1.0) * 0x1p-24;
+  std::vector<double> ap(static_cast<size_t>(AE), std::nan(""));
+  MC mp(pp.data(), nullptr, ap.data(), N);
 
   RandomBatch<Spec> batch(N, 5);
   std::vector<std::vector<double>> in_d(Spec::num_inputs);
@@ -594,6 +602,14 @@ int test_infer(double tol) {
              sample0, steps);
     mf.infer(N, Spec::template inputs_from<float>(ip_f.data()), Spec::template outputs_from<float>(op_f.data()), seed,
              sample0, steps);
+    std::vector<std::vector<double>> out_p(Spec::num_outputs);
+    std::vector<double*> op_p(Spec::num_outputs);
+    for (int o = 0; o < Spec::num_outputs; ++o) {
+      out_p[o].assign(size_t(len[o] + kGuard), std::nan(""));
+      op_p[o] = out_p[o].data();
+    }
+    mp.infer(N, Spec::template inputs_from<double>(ip_c.data()), Spec::template outputs_from<double>(op_p.data()), seed,
+             sample0, steps);
     mg.infer(N, Spec::template inputs_from<float>(ip_g.data()), Spec::template outputs_from<float>(op_g.data()), seed,
              sample0, steps);
     sync();
@@ -601,13 +617,14 @@ int test_infer(double tol) {
       std::vector<float> got(size_t(len[o] + kGuard));
       download(got.data(), out_g[o].data(), len[o] + kGuard);
       const Cmp c = compare(out_c[o].data(), got.data(), len[o]);
-      const double rf = compare(out_c[o].data(), out_f[o].data(), len[o]).rel(), lim = std::max(tol, 8 * rf);  // 8: conv-two-block at T=9 reached 4.3 rf on an Intel Xeon's OpenBLAS
+      const double rf = compare(out_c[o].data(), out_f[o].data(), len[o]).rel(),
+                   rp = compare(out_c[o].data(), out_p[o].data(), len[o]).rel(), lim = std::max({tol, 8 * rf, 8 * rp});
       bool guard_ok = true;
       for (index_t i = len[o]; i < len[o] + kGuard; ++i)
         guard_ok = guard_ok && std::isnan(got[size_t(i)]) && std::isnan(out_c[o][size_t(i)]);
       std::printf("infer T=%-3d %-12s %6lld values: max |gpu - cpu| %.3g, scale %.3g, relative %.2e (cpu float %.2e, "
-                  "limit %.1e)%s%s\n", T, Spec::outputs[o].name, static_cast<long long>(len[o]), c.err, c.scale, c.rel(),
-                  rf, lim, c.rel() <= lim ? "" : "  FAIL", guard_ok ? "" : "  FAIL: written past steps + 1 values per sample");
+                  "params moved by 2^-24 %.2e, limit %.1e)%s%s\n", T, Spec::outputs[o].name, static_cast<long long>(len[o]), c.err, c.scale, c.rel(),
+                  rf, rp, lim, c.rel() <= lim ? "" : "  FAIL", guard_ok ? "" : "  FAIL: written past steps + 1 values per sample");
       worst = std::max(worst, c.rel() / lim);
       if (!(c.rel() <= lim) || !guard_ok) ++failures;
       if (steps == 0) {

@@ -45,23 +45,50 @@ namespace attn_detail {
 
 // Register-blocked small matrix products for the per-head attention loops:
 // out [R, M] = op(A) * B with op(A) = A [R, K] or (TA) A^T for A [K, R], B [K, M].
-// Tiles of RB rows x NV 32-byte vectors of columns (GCC/Clang vector extension: one AVX
-// register with -march=x86-64-v3 or later, two SSE / NEON registers otherwise); the
-// accumulators stay in registers over the whole K loop. The tile shape follows M: two
-// vectors x 4 rows where M has 2 vectors of columns (the P x P scores), one vector x 8 rows
-// where it has one (the P x HD head outputs with HD = 8 floats); columns left over use a
-// scalar tile. Products are a * b + acc, contracted into FMAs (-ffp-contract=fast, the
-// runtime's CMake module).
+// Tiles of RB rows x NV vectors of VB bytes of columns (GCC/Clang vector extension: one AVX
+// register for 32 bytes with -march=x86-64-v3 or later, one AVX-512 register for 64 bytes
+// with -march=x86-64-v4; two or four SSE / NEON registers otherwise); the accumulators stay
+// in registers over the whole K loop. The tile shape follows M: two vectors of columns
+// where M has two (the P x P scores), one where it has one (the P x HD head outputs), and as
+// many rows as keep 8 accumulators (16 of 64 bytes: AVX-512 has 32 registers); columns left
+// over use a scalar tile. Products are a * b + acc, contracted into FMAs (-ffp-contract=fast,
+// the runtime's CMake module).
 template <typename S>
 struct Vec32 {
   typedef S type __attribute__((vector_size(32)));
 };
+template <typename S>
+struct Vec64 {
+  typedef S type __attribute__((vector_size(64)));
+};
+template <typename S, int VB>
+struct VecOf;
+template <typename S>
+struct VecOf<S, 32> {
+  using type = typename Vec32<S>::type;
+};
+template <typename S>
+struct VecOf<S, 64> {
+  using type = typename Vec64<S>::type;
+};
 
-template <typename S, bool TA, int RB, int NV, int R, int K, int M>
+// The widest vector the target named by -march has registers for (never detected at run time).
+#if defined(__AVX512F__)
+inline constexpr int kWideVecBytes = 64;
+#else
+inline constexpr int kWideVecBytes = 32;
+#endif
+// The vector width of mm for M columns and K products per output, at most WB bytes: the
+// widest that M fills at least once, where K is long enough to pay for its wider tiles (K = 8,
+// the scores at head dimension 8, ran 8% slower with 64-byte tiles: BENCHMARKS.md, issue 13).
+template <typename S, int M, int K, int WB>
+inline constexpr int mm_vec_bytes = int(M * sizeof(S)) >= WB && K >= 16 ? WB : 32;
+
+template <typename S, bool TA, int RB, int NV, int VB, int R, int K, int M>
 inline void mm_tile_vec(const S* __restrict A, const S* __restrict B, S* __restrict out, int r,
                         int m0) {
-  using V = typename Vec32<S>::type;
-  constexpr int L = int(32 / sizeof(S));
+  using V = typename VecOf<S, VB>::type;
+  constexpr int L = int(VB / sizeof(S));
   V acc[RB][NV];
   for (int i = 0; i < RB; ++i)
     for (int v = 0; v < NV; ++v) acc[i][v] = V{};
@@ -96,24 +123,57 @@ inline void mm_tile_scalar(const S* __restrict A, const S* __restrict B, S* __re
 }
 
 // The rows r .. r+RB-1 of out: full vector tiles, then one single-vector tile, then scalars.
-template <typename S, bool TA, int RB, int R, int K, int M>
+template <typename S, bool TA, int RB, int VB, int R, int K, int M>
 inline void mm_rows(const S* __restrict A, const S* __restrict B, S* __restrict out, int r) {
-  constexpr int L = int(32 / sizeof(S));
+  constexpr int L = int(VB / sizeof(S));
   constexpr int NV = M >= 2 * L ? 2 : 1;
   constexpr int M0 = M / (NV * L) * (NV * L);               // columns in NV-vector tiles
   constexpr int M1 = M0 + ((M - M0) >= L ? L : 0);         // then one vector
-  for (int m0 = 0; m0 < M0; m0 += NV * L) mm_tile_vec<S, TA, RB, NV, R, K, M>(A, B, out, r, m0);
-  if constexpr (M1 > M0) mm_tile_vec<S, TA, RB, 1, R, K, M>(A, B, out, r, M0);
+  for (int m0 = 0; m0 < M0; m0 += NV * L) mm_tile_vec<S, TA, RB, NV, VB, R, K, M>(A, B, out, r, m0);
+  if constexpr (M1 > M0) mm_tile_vec<S, TA, RB, 1, VB, R, K, M>(A, B, out, r, M0);
   if constexpr (M > M1) mm_tile_scalar<S, TA, RB, M - M1, R, K, M>(A, B, out, r, M1);
 }
 
-template <typename S, bool TA, int R, int K, int M>
+// out = A^T B with few columns (M <= 8: the P x HD gradients A^T dO, dS^T q' at head
+// dimension 8) and 64-byte vectors: vectorised over the rows of out instead, which are
+// contiguous in A [K, R]; M x NV accumulators, each one column of out for NV * L consecutive
+// rows, stored transposed. Per k: NV vector loads and M broadcasts for M x NV FMAs (the
+// row tiles above: 1 load and RB broadcasts for RB FMAs of only M lanes).
+template <typename S, int NV, int VB, int R, int K, int M>
+inline void mm_tile_tn_cols(const S* __restrict A, const S* __restrict B, S* __restrict out, int r) {
+  using V = typename VecOf<S, VB>::type;
+  constexpr int L = int(VB / sizeof(S));
+  V acc[M][NV];
+  for (int m = 0; m < M; ++m)
+    for (int v = 0; v < NV; ++v) acc[m][v] = V{};
+  for (int k = 0; k < K; ++k) {
+    V a[NV];
+    for (int v = 0; v < NV; ++v) __builtin_memcpy(&a[v], A + index_t(k) * R + r + v * L, sizeof(V));
+    const S* b = B + index_t(k) * M;
+    for (int m = 0; m < M; ++m)
+      for (int v = 0; v < NV; ++v) acc[m][v] += b[m] * a[v];
+  }
+  for (int v = 0; v < NV; ++v)
+    for (int l = 0; l < L; ++l)
+      for (int m = 0; m < M; ++m) out[index_t(r + v * L + l) * M + m] = acc[m][v][l];
+}
+
+// out [R, M] = op(A) B, vectors of at most WB bytes (the target's widest by default; the
+// tests run both widths on every build).
+template <typename S, bool TA, int R, int K, int M, int WB = kWideVecBytes>
 inline void mm(const S* __restrict A, const S* __restrict B, S* __restrict out) {
-  constexpr int L = int(32 / sizeof(S));
-  constexpr int RB = M >= 2 * L ? 4 : 8;  // 8 accumulator registers either way
   int r = 0;
-  for (; r + RB <= R; r += RB) mm_rows<S, TA, RB, R, K, M>(A, B, out, r);
-  for (; r < R; ++r) mm_rows<S, TA, 1, R, K, M>(A, B, out, r);
+  if constexpr (TA && WB == 64 && M <= 8) {
+    constexpr int L = int(64 / sizeof(S));
+    for (; r + 2 * L <= R; r += 2 * L) mm_tile_tn_cols<S, 2, 64, R, K, M>(A, B, out, r);
+    for (; r + L <= R; r += L) mm_tile_tn_cols<S, 1, 64, R, K, M>(A, B, out, r);
+  }
+  constexpr int VB = mm_vec_bytes<S, M, K, WB>;
+  constexpr int L = int(VB / sizeof(S));
+  constexpr int acc_regs = VB == 64 ? 16 : 8;
+  constexpr int RB = M >= 2 * L ? acc_regs / 2 : acc_regs;
+  for (; r + RB <= R; r += RB) mm_rows<S, TA, RB, VB, R, K, M>(A, B, out, r);
+  for (; r < R; ++r) mm_rows<S, TA, 1, VB, R, K, M>(A, B, out, r);
 }
 
 // out[R, M] = A[R, K] * B[K, M]
