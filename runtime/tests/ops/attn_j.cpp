@@ -120,6 +120,55 @@ void attn_float_vs_naive() {
 TEST(AttnJ, FloatSudokuSmallModelSizes) { attn_float_vs_naive<64, 8, true>(); }
 TEST(AttnJ, FloatHeadDim64) { attn_float_vs_naive<128, 2, true>(); }
 TEST(AttnJ, FloatHeadDim64NoGta) { attn_float_vs_naive<64, 1, false>(); }
+TEST(AttnJ, FloatEightHeadsHd16NoGta) { attn_float_vs_naive<128, 8, false>(); }
+
+// The float backward (its own code paths: the vector tiles, the vectorised exp and softmax)
+// against the double one on the same inputs, every gradient, at the models' head layouts.
+template <int C, int HEADS, bool GTA>
+void attn_float_backward_vs_double() {
+  constexpr int H = 9, W = 9, P = H * W, HD = C / HEADS, N = 2;
+  using AD = AttnJ<double, H, W, C, HEADS, GTA>;
+  using AF = AttnJ<float, H, W, C, HEADS, GTA>;
+  const std::size_t sz = std::size_t(N) * P * C;
+  Vec x = randn(sz, 70), wqkv = randn(3 * C * C, 71, 1.0 / std::sqrt(double(C))), bqkv = randn(3 * C, 72, 0.1),
+      wo = randn(C * C, 73, 1.0 / std::sqrt(double(C))), bo = randn(C, 74, 0.1), dy = randn(sz, 75);
+  Vec gta;
+  if (GTA) {
+    gta.resize(4 * std::size_t(P) * HD / 2 * 4);
+    gta_init(H, W, HD, gta.data());
+    Vec pert = randn(gta.size(), 76, 0.3);
+    for (std::size_t i = 0; i < gta.size(); ++i) gta[i] += pert[i];
+  }
+  // grads: dx, dw_qkv, db_qkv, dw_o, db_o, dgta, each starting at 0.25 (accumulated)
+  const std::size_t gsz[6] = {sz, std::size_t(3) * C * C, std::size_t(3) * C, std::size_t(C) * C, std::size_t(C), gta.size()};
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    using A = std::conditional_t<std::is_same_v<T, double>, AD, AF>;
+    auto xf = cast<T>(x), wqf = cast<T>(wqkv), bqf = cast<T>(bqkv), wof = cast<T>(wo), bof = cast<T>(bo),
+         gf = cast<T>(gta), dyf = cast<T>(dy);
+    std::vector<T> y(sz), sv(N * A::saved_elems), fw(N * A::fwd_ws_elems), bw(N * A::bwd_ws_elems);
+    std::vector<std::vector<T>> g(6);
+    for (int i = 0; i < 6; ++i) g[i].assign(gsz[i], T(0.25));
+    A::forward(N, xf.data(), wqf.data(), bqf.data(), wof.data(), bof.data(), GTA ? gf.data() : nullptr, y.data(),
+               sv.data(), fw.data());
+    A::backward(N, xf.data(), wqf.data(), wof.data(), GTA ? gf.data() : nullptr, sv.data(), dyf.data(), g[0].data(),
+                g[1].data(), g[2].data(), g[3].data(), g[4].data(), GTA ? g[5].data() : nullptr, bw.data());
+    std::vector<Vec> out(6);
+    for (int i = 0; i < 6; ++i) out[i].assign(g[i].begin(), g[i].end());
+    return out;
+  };
+  const std::vector<Vec> d = run(double{}), f = run(float{});
+  const char* names[6] = {"dx", "dw_qkv", "db_qkv", "dw_o", "db_o", "dgta"};
+  for (int i = 0; i < (GTA ? 6 : 5); ++i) {
+    double scale = 0, err = 0;
+    for (std::size_t j = 0; j < d[i].size(); ++j) scale = std::max(scale, std::fabs(d[i][j]));
+    for (std::size_t j = 0; j < d[i].size(); ++j) err = std::max(err, std::fabs(d[i][j] - f[i][j]));
+    EXPECT_LT(err, 1e-4 * (1 + scale)) << names[i] << " C " << C << " heads " << HEADS;
+  }
+}
+TEST(AttnJ, FloatBackwardSudokuSmallSizes) { attn_float_backward_vs_double<64, 8, true>(); }
+TEST(AttnJ, FloatBackwardEightHeadsHd16NoGta) { attn_float_backward_vs_double<128, 8, false>(); }
+TEST(AttnJ, FloatBackwardHeadDim64) { attn_float_backward_vs_double<128, 2, true>(); }
 
 TEST(AttnJ, FloatSoftmaxExp) {
   // the vectorised expf inside the float softmax, including flushed tails (x <= -87)
@@ -165,6 +214,7 @@ template <int VB>
 void mm_table() {
   mm_vs_loops<float, false, 81, 8, 81, VB>();   // scores, head dim 8
   mm_vs_loops<float, false, 81, 81, 8, VB>();   // A v, head dim 8
+  mm_vs_loops<float, true, 81, 81, 8, VB>();    // A^T dO, head dim 8 (64 bytes: the column tiles)
   mm_vs_loops<float, true, 81, 81, 16, VB>();   // A^T dO, head dim 16
   mm_vs_loops<float, false, 81, 81, 64, VB>();  // head dim 64
   mm_vs_loops<float, true, 81, 64, 81, VB>();
@@ -172,6 +222,7 @@ void mm_table() {
   mm_vs_loops<float, true, 17, 3, 23, VB>();
   mm_vs_loops<double, false, 81, 16, 81, VB>();
   mm_vs_loops<double, true, 19, 7, 45, VB>();
+  mm_vs_loops<double, true, 37, 9, 6, VB>();
 }
 TEST(AttnJ, TiledProductsVec32) { mm_table<32>(); }
 TEST(AttnJ, TiledProductsVec64) { mm_table<64>(); }
