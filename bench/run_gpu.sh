@@ -2,7 +2,8 @@
 # GPU benchmark (issue 4), run on a machine with an NVIDIA GPU and a CUDA build
 # (cmake -DAKORN_CUDA=ON, the default when nvcc is found):
 #   - one training step of the paper model (C=512, batch 100, T=16; forward, backward, clip,
-#     Adam, EMA = one CUDA-graph replay), strict FP32, without the CUDA graph, and TF32,
+#     Adam, EMA = one CUDA-graph replay), strict FP32, without the CUDA graph, TF32 and
+#     --precision bf16 (cuBLAS's bf16 tensor cores),
 #     beside PyTorch on the same GPU (eager and torch.compile, same precision) when torch with
 #     CUDA is installed; from each akorn step time it prints the paper recipe's training
 #     time (9,000 steps of batch 100: 100 epochs of 90 batches);
@@ -39,9 +40,11 @@ infer() {
 train
 train --cuda-graph no
 train --tf32 yes
+train --precision bf16
 "$BUILD/sudoku" bench-ops --device cuda --batch 100 --iters 5
 infer
 infer --tf32 yes
+infer --precision bf16
 if [ -f "$WEIGHTS" ]; then
   # 1,000 boards x 100 votes = 100,000 samples at T=128 (prints its own wall time)
   "$BUILD/sudoku" eval --device cuda --weights "$WEIGHTS" --data data/sudoku/rrn-hard-valid.csv --limit 1000 \
@@ -55,6 +58,7 @@ if "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"
   "$PY" bench/torch_sudoku.py --device cuda --C 512 --batch 100 --steps 16 --iters 20 --warmup 3 --tf32
   "$PY" bench/torch_sudoku.py --device cuda --C 512 --batch 100 --steps 16 --iters 20 --warmup 5 --compile ||
     echo "torch.compile: failed on this machine"
+  "$PY" bench/torch_sudoku.py --device cuda --C 512 --batch 100 --steps 16 --iters 20 --warmup 3 --bf16
   # one batch of 1,000 boards at T=128, no voting: the same work as akorn's bench-infer above
   "$PY" bench/torch_sudoku.py --device cuda --C 512 --batch 1000 --steps 128 --iters 3 --warmup 1 --mode infer
 else
