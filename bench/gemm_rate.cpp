@@ -2,11 +2,13 @@
 // with (bench/run_cpu.sh, issue 13): for each shape given, the fp32 GEMM akorn's kernels call
 // (blas.hpp: oneDNN's sgemm with AKORN_ONEDNN, else OpenBLAS or the builtin GEMM), OpenBLAS's
 // sgemm beside it where the build links OpenBLAS, and the bf16 GEMM of --precision bf16
-// (oneDNN's bf16 matmul where this CPU has one, else the emulation), all on the same threads.
+// (oneDNN's bf16 matmul where this CPU has one, else the emulation; there also the matmul alone
+// on operands packed beforehand), all on the same threads.
 //   akorn_gemm_rate [--seconds S] M,N,K,OPS [M,N,K,OPS ...]     OPS = NN, NT, TN or TT
 // Prints one line per shape and GEMM: "gemm M N K OPS <which>: R GFLOP/s". Each rate is the
 // best of 3 runs of S seconds (default 1).
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -84,6 +86,19 @@ int main(int argc, char** argv) {
     akorn::gemm_precision() = akorn::Precision::Bf16;
     std::printf("gemm %d %d %d %s bf16: %.1f GFLOP/s\n", M, N, K, ops, best_rate(flops, seconds, run));
     akorn::gemm_precision() = akorn::Precision::Fp32;
+#if defined(AKORN_ONEDNN)
+    // the bf16 kernel alone, its operands packed once beforehand: the packing's share of the line above
+    if (akorn::onednn::bf16_gemm().available()) {
+      std::vector<std::uint16_t> a16(A.size()), b16(B.size());
+      akorn::pack_converted(A.data(), ta ? K : M, ta ? M : K, lda, a16.data(), akorn::ToBf16Bits{});
+      akorn::pack_converted(B.data(), tb ? N : K, tb ? K : N, ldb, b16.data(), akorn::ToBf16Bits{});
+      std::printf("gemm %d %d %d %s bf16 matmul alone (operands packed beforehand): %.1f GFLOP/s\n", M, N, K, ops,
+                  best_rate(flops, seconds, [&] {
+                    akorn::onednn::bf16_gemm().gemm_packed(ta, tb, M, N, K, 1.f, a16.data(), b16.data(), 0.f,
+                                                           C.data(), N);
+                  }));
+    }
+#endif
   }
   return 0;
 }

@@ -36,7 +36,9 @@ for line in sys.stdin:
 big = gemm.get((8100, 1536, 512, "NT"), {})
 lim32 = max([v for k, v in big.items() if k.startswith("fp32")], default=float("nan"))
 lim16 = big.get("bf16", float("nan"))
-print(f"\nlimit: fp32 GEMM {lim32:.1f} GFLOP/s, bf16 GEMM {lim16:.1f} GFLOP/s (8100x1536x512; bf16: {engine})")
+alone = big.get("bf16 matmul alone (operands packed beforehand)")
+print(f"\nlimit: fp32 GEMM {lim32:.1f} GFLOP/s, bf16 GEMM {lim16:.1f} GFLOP/s (8100x1536x512; bf16: {engine}"
+      + (f"; its matmul alone, operands packed beforehand: {alone:.1f}" if alone else "") + ")")
 hdr = ("| model | C | batch | matmul GFLOP/step | fp32 s/step | fp32 GFLOP/s | % of fp32 limit | % of own shape "
        "| bf16 s/step | bf16 speed-up | torch eager | torch.compile | torch.compile bf16 "
        "| fp32 vs torch.compile | bf16 vs torch.compile (fp32 / bf16) |")
