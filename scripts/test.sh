@@ -12,6 +12,7 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j "$(nproc)"
 # CTest runs nproc tests side by side: one thread each (tests that need more set it
 # themselves), or OpenMP's spinning barriers on oversubscribed cores make the training tests
-# several times slower (task.sudoku_learns: ~1 min alone, 7 min beside another test).
+# several times slower (task.sudoku_learns: 461 s in a suite with two threads per test on
+# an AMD EPYC, 2026-12-03; 193 s with one on an Intel Xeon, 2026-12-04).
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 ctest --test-dir "$BUILD" --output-on-failure -j "$(nproc)" "$@"
