@@ -16,7 +16,7 @@ namespace akorn {
 
 struct NpyArray {
   std::string path;
-  std::string dtype;               // "<f4", "<f8", "<i4", "<i8"
+  std::string dtype;               // "<f4", "<f8", "<i4", "<i8", "|u1" (bytes: images, masks)
   std::vector<std::int64_t> shape;
   std::vector<char> bytes;
   std::int64_t count() const { return element_count(shape); }
@@ -29,6 +29,7 @@ struct NpyArray {
       if (dtype == "<f4") { float v; std::memcpy(&v, &bytes[i * 4], 4); out[i] = static_cast<T>(v); }
       else if (dtype == "<f8") { double v; std::memcpy(&v, &bytes[i * 8], 8); out[i] = static_cast<T>(v); }
       else if (dtype == "<i4") { std::int32_t v; std::memcpy(&v, &bytes[i * 4], 4); out[i] = static_cast<T>(v); }
+      else if (dtype == "|u1") out[i] = static_cast<T>(static_cast<unsigned char>(bytes[i]));
       else { std::int64_t v; std::memcpy(&v, &bytes[i * 8], 8); out[i] = static_cast<T>(v); }
     }
     return out;
@@ -66,9 +67,8 @@ inline NpyArray load_npy(const std::string& path) {
   size_t q1 = d.find('\''), q2 = d.find('\'', q1 + 1);
   AKORN_CHECK(q1 != std::string::npos && q2 != std::string::npos, path + ": malformed .npy dtype");
   a.dtype = d.substr(q1 + 1, q2 - q1 - 1);
-  if (a.dtype == "|i1" || a.dtype == "|u1") AKORN_CHECK(false, path + ": unsupported dtype " + a.dtype);
-  AKORN_CHECK(a.dtype == "<f4" || a.dtype == "<f8" || a.dtype == "<i4" || a.dtype == "<i8",
-              path + ": unsupported dtype '" + a.dtype + "' (need <f4, <f8, <i4 or <i8)");
+  AKORN_CHECK(a.dtype == "<f4" || a.dtype == "<f8" || a.dtype == "<i4" || a.dtype == "<i8" || a.dtype == "|u1",
+              path + ": unsupported dtype '" + a.dtype + "' (need <f4, <f8, <i4, <i8 or |u1)");
   std::string fo = field("fortran_order");
   AKORN_CHECK(fo.find("False") < fo.find(','), path + ": Fortran-order arrays are not supported");
   std::string s = field("shape");
@@ -89,8 +89,13 @@ inline NpyArray load_npy(const std::string& path) {
     AKORN_CHECK(pos > start, path + ": malformed .npy shape '" + dims + "'");
     a.shape.push_back(v);
   }
-  size_t esize = (a.dtype == "<f4" || a.dtype == "<i4") ? 4 : 8;
-  size_t need = static_cast<size_t>(a.count()) * esize;
+  size_t esize = a.dtype == "|u1" ? 1 : (a.dtype == "<f4" || a.dtype == "<i4") ? 4 : 8;
+  std::int64_t count = 1;  // every dimension < 2^40: the product is checked before it can wrap
+  for (std::int64_t d : a.shape) {
+    AKORN_CHECK(d == 0 || count <= (std::int64_t(1) << 40) / d, path + ": shape " + a.shape_str() + " is too large");
+    count *= d;
+  }
+  size_t need = static_cast<size_t>(count) * esize;
   size_t have = data.size() - hstart - hlen;
   AKORN_CHECK(have == need, path + ": data is " + std::to_string(have) + " bytes, shape " + a.shape_str() +
                                 " needs " + std::to_string(need) + " (truncated or corrupt)");
@@ -120,6 +125,11 @@ inline void save_npy(const std::string& path, const float* data, const std::vect
   std::int64_t n = 1;
   for (auto d : shape) n *= d;
   save_npy_bytes(path, "<f4", shape, data, static_cast<size_t>(n) * 4);
+}
+inline void save_npy(const std::string& path, const std::uint8_t* data, const std::vector<std::int64_t>& shape) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  save_npy_bytes(path, "|u1", shape, data, static_cast<size_t>(n));
 }
 inline void save_npy(const std::string& path, const std::int32_t* data, const std::vector<std::int64_t>& shape) {
   std::int64_t n = 1;
