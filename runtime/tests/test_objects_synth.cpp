@@ -71,22 +71,29 @@ TEST(ObjectsSynth, TetrominoImagesHoldThreeSolidPiecesOnBlack) {
       if (colour[l] < 0) colour[l] = pattern;
       ASSERT_EQ(colour[l], pattern) << "image " << i << ": object " << l << " has two colours";
     }
-    // each piece is whole 5 x 5 blocks on the grid of its top-left corner (the crop cuts
-    // only the bottom and right), at most four: no other piece covers part of it
+    // each piece is whole 5 x 5 blocks (at most four) on one grid: no other piece covers
+    // part of it. The grid starts at the piece's first visible row / column, or one pixel
+    // before it where the crop (rows and columns 1..32 of 35) cut the piece's first block.
     for (int l = 1; l <= 3; ++l) {
       int y0 = 99, x0 = 99;
       for (int px = 0; px < 32 * 32; ++px)
         if (mk[px] == l) y0 = std::min(y0, px / 32), x0 = std::min(x0, px % 32);
-      std::set<std::pair<int, int>> blocks;
-      for (int px = 0; px < 32 * 32; ++px)
-        if (mk[px] == l) blocks.insert({(px / 32 - y0) / 5, (px % 32 - x0) / 5});
-      EXPECT_LE(blocks.size(), 4u) << "image " << i << ": object " << l;
-      for (auto [by, bx] : blocks)
-        for (int u = 0; u < 5; ++u)
-          for (int v = 0; v < 5; ++v) {
-            const int y = y0 + 5 * by + u, x = x0 + 5 * bx + v;
-            if (y < 32 && x < 32) ASSERT_EQ(mk[y * 32 + x], l) << "image " << i << ": a block of object " << l << " is covered";
-          }
+      auto whole_blocks_from = [&](int oy, int ox) {
+        std::set<std::pair<int, int>> blocks;
+        for (int px = 0; px < 32 * 32; ++px)
+          if (mk[px] == l) blocks.insert({(px / 32 - oy) / 5, (px % 32 - ox) / 5});
+        if (blocks.size() > 4) return false;
+        for (auto [by, bx] : blocks)
+          for (int u = 0; u < 5; ++u)
+            for (int v = 0; v < 5; ++v) {
+              const int y = oy + 5 * by + u, x = ox + 5 * bx + v;
+              if (y >= 0 && x >= 0 && y < 32 && x < 32 && mk[y * 32 + x] != l) return false;
+            }
+        return true;
+      };
+      const bool whole = whole_blocks_from(y0, x0) || (y0 == 0 && whole_blocks_from(-1, x0)) ||
+                         (x0 == 0 && whole_blocks_from(y0, -1)) || (y0 == 0 && x0 == 0 && whole_blocks_from(-1, -1));
+      ASSERT_TRUE(whole) << "image " << i << ": object " << l << " is not whole blocks (covered by another?)";
     }
     for (int l = 1; l <= 3; ++l) {
       EXPECT_GT(area[l], 0) << "image " << i << ": object " << l << " missing";

@@ -4,11 +4,14 @@
 //           items that share a true group and a predicted cluster counted as tp, split
 //           in the prediction fn, joined only in the prediction fp, neither tn,
 //           ARI = 2 (tp tn - fn fp) / ((tp + fn)(fn + tn) + (tp + fp)(fp + tn)),
-//           and 1 when fn = fp = 0 (the two partitions are the same; scikit-learn's rule).
-//   FG-ARI  the ARI over the foreground pixels only (true label != 0); NaN for an image with
-//           no foreground, which the means below leave out.
+//           and 1 when fn = fp = 0 (the two partitions are the same, no items included:
+//           scikit-learn's rule, which the AKOrN reference's FG-ARI inherits).
+//   FG-ARI  the ARI over the foreground pixels only (true label != 0); 1 for an image with no
+//           foreground (as the reference: its mean runs over every image).
 //   MBO     mean best overlap: for each ground-truth object present in the image, the best
-//           IoU with any one predicted cluster, averaged over the image's objects.
+//           IoU with any one predicted cluster (clusters over the background included),
+//           averaged over the image's objects; NaN for an image with no object, which the
+//           mean over images leaves out (as the reference).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -40,7 +43,6 @@ inline double adjusted_rand_index(const std::vector<int>& truth, const std::vect
     ++cols[pred[i]];
     ++n;
   }
-  if (n == 0) return std::numeric_limits<double>::quiet_NaN();
   using metrics_detail::choose2;
   double same_both = 0, same_true = 0, same_pred = 0;  // pairs (exact below 2^53: n <= 2^26)
   for (auto& [key, c] : joint) same_both += choose2(double(c));
@@ -88,7 +90,7 @@ inline double mean_best_overlap(const std::uint8_t* truth_mask, const std::vecto
   return sum / double(area_true.size());
 }
 
-// Means over images of FG-ARI and MBO (images where a metric is NaN are left out of its mean).
+// Means over images of FG-ARI and MBO (images where MBO is NaN, no object, are left out of it).
 struct ObjectScores {
   double fg_ari = 0, mbo = 0;
   int images = 0, fg_ari_images = 0, mbo_images = 0;

@@ -15,8 +15,8 @@
 //     lit and shaded rims, not their values);
 //   - each piece at a uniform pixel position that keeps it inside the frame, redrawn until
 //     it overlaps no earlier piece (touching allowed);
-//   - then cropped to 32 x 32 (rows and columns 0..31), the resolution the AKOrN reference
-//     trains on.
+//   - then cropped to 32 x 32 (rows and columns 1..32), as the AKOrN reference crops the
+//     original 35 x 35 images.
 // dsprites-gen (after Multi-dSprites "coloured sprites on grayscale", multi_object_datasets
 //   README: "2-5 randomly colored HSV sprites on a randomly sampled grayscale background",
 //   sprites of dSprites: square, ellipse, heart with scale 6 values in [0.5, 1], orientation
@@ -155,10 +155,12 @@ inline void tetromino_scene(Rng& rng, std::uint8_t* img, std::uint8_t* mask) {
     }
     if (placed == 3) break;
   }
+  constexpr int kCropAt = 1;  // rows and columns 1..32 of 0..34
   for (int y = 0; y < kTetCrop; ++y)
     for (int x = 0; x < kTetCrop; ++x) {
-      mask[y * kTetCrop + x] = label[y * kTetFrame + x];
-      for (int ch = 0; ch < 3; ++ch) img[(y * kTetCrop + x) * 3 + ch] = frame[(y * kTetFrame + x) * 3 + ch];
+      const int from = (y + kCropAt) * kTetFrame + x + kCropAt;
+      mask[y * kTetCrop + x] = label[from];
+      for (int ch = 0; ch < 3; ++ch) img[(y * kTetCrop + x) * 3 + ch] = frame[from * 3 + ch];
     }
 }
 
