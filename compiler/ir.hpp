@@ -9,18 +9,18 @@
 namespace akornc {
 
 // The revision of schema/akorn.fbs this compiler reads (its revision notes list them).
-constexpr int kSchemaRevision = 3;
+constexpr int kSchemaRevision = 4;
 
 enum class DType { F32, I32 };
 
 enum class OpKind {
   Embedding, OscillatorInit, Kuramoto, ReadOutConv, Conv2d, ReLU, Add,
-  GroupNorm, BatchNorm, Linear, Pool, CrossEntropyLoss
+  GroupNorm, BatchNorm, Linear, Pool, CrossEntropyLoss, NtXentLoss
 };
 const char* op_kind_name(OpKind k);  // "Kuramoto", ... (the schema's name without "Options")
 
 enum class Connectivity { Attn, Conv, Fc };
-enum class OmegaMode { None, Global, PerPair };
+enum class OmegaMode { None, Global, PerPair, Identity };
 enum class StimulusNorm { None, GroupNorm, ScaleBias };
 enum class OscInit { Noise, StimulusWhereGiven };
 enum class PoolKind { Avg, Max };
@@ -50,10 +50,11 @@ struct BatchNormAttrs { float eps = 1e-5f, momentum = 0.1f; };
 struct LinearAttrs { int out_features = 0; bool bias = true; };
 struct PoolAttrs { PoolKind kind = PoolKind::Avg; bool global = false; int kernel_size = 2, stride = 0; };
 struct CrossEntropyLossAttrs { int target_offset = 0; };
+struct NtXentLossAttrs { float temperature = 0.1f; };
 
 using OpAttrs = std::variant<EmbeddingAttrs, OscillatorInitAttrs, KuramotoAttrs, ReadOutConvAttrs,
                              Conv2dAttrs, ReLUAttrs, AddAttrs, GroupNormAttrs, BatchNormAttrs,
-                             LinearAttrs, PoolAttrs, CrossEntropyLossAttrs>;
+                             LinearAttrs, PoolAttrs, CrossEntropyLossAttrs, NtXentLossAttrs>;
 
 struct Op {
   int index = 0;                     // position in the spec's op list
@@ -114,7 +115,7 @@ struct Value {
 struct Graph {
   const Model* model = nullptr;
   std::vector<Value> values;         // model inputs first (in declaration order), then op outputs
-  int loss_op = -1;                  // index of the CrossEntropyLoss op, -1 if none
+  int loss_op = -1;                  // index of the loss op (OpDef::loss), -1 if none
   int find(const std::string& name) const {  // value index, -1 if unknown
     for (size_t i = 0; i < values.size(); ++i)
       if (values[i].name == name) return static_cast<int>(i);

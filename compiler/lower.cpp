@@ -41,11 +41,27 @@ Program lower(const Graph& g, const LowerOptions& opt) {
       lop.in_values.push_back(v);
       training_only = training_only || g.values[v].training_only;
     }
-    for (const auto& name : op.outputs) lop.out_values.push_back(g.find(name));
+    for (const auto& name : op.outputs) {
+      lop.out_values.push_back(g.find(name));
+      training_only = training_only || g.values[lop.out_values.back()].training_only;  // a loss
+    }
     lop.in_infer = !training_only;
     lop.in_train = true;
     lop.in_needs_grad.assign(lop.in_values.size(), false);
     prog.ops.push_back(lop);
+  }
+  // Inference runs only the ops the model's outputs need: a contrastive model's projection
+  // head, read by its loss alone, is training's.
+  {
+    std::vector<bool> needed(g.values.size(), false);
+    for (const auto& name : m.outputs) needed[static_cast<size_t>(g.find(name))] = true;
+    for (auto it = prog.ops.rbegin(); it != prog.ops.rend(); ++it) {
+      bool feeds_output = false;
+      for (int v : it->out_values) feeds_output = feeds_output || needed[static_cast<size_t>(v)];
+      it->in_infer = it->in_infer && feeds_output;
+      if (it->in_infer)
+        for (int v : it->in_values) needed[static_cast<size_t>(v)] = true;
+    }
   }
 
   // ---- parameters, in op order, each aligned to 16 elements (64-byte vectors)

@@ -41,7 +41,7 @@ REQUIRED = object()
 ENUMS = {
     "DType": ["Float32", "Int32"],
     "Connectivity": ["Attn", "Conv", "Fc"],
-    "OmegaMode": ["None", "Global", "PerPair"],
+    "OmegaMode": ["None", "Global", "PerPair", "Identity"],
     "StimulusNorm": ["None", "GroupNorm", "ScaleBias"],
     "OscInit": ["Noise", "StimulusWhereGiven"],
     "PoolKind": ["Avg", "Max"],
@@ -91,7 +91,10 @@ OPTION_DEFAULTS = {
         "stride": (0, None),
     },
     "CrossEntropyLossOptions": {"target_offset": (0, None)},
+    "NtXentLossOptions": {"temperature": (0.1, None)},
 }
+
+LOSS_KINDS = {"CrossEntropyLoss", "NtXentLoss"}
 
 INPUT_DEFAULTS = {"dtype": "Float32", "training_only": False}
 
@@ -101,6 +104,7 @@ FLOAT32_FIELDS = {
     "KuramotoOptions": {"omega_init", "gamma"},
     "GroupNormOptions": {"eps"},
     "BatchNormOptions": {"eps", "momentum"},
+    "NtXentLossOptions": {"temperature"},
 }
 
 
@@ -263,6 +267,10 @@ def infer_shapes(spec):
             s = feat(0)
             if ins[1][0] != "Int32" or ins[1][1] != s[:2]:
                 raise SpecError(f"op {op.name!r}: targets must be Int32 [H,W] matching logits")
+            outs = [("Float32", [1])]
+        elif k == "NtXentLoss":
+            if feat(0)[:2] != [1, 1]:
+                raise SpecError(f"op {op.name!r}: features must be [1, 1, D]")
             outs = [("Float32", [1])]
         else:
             raise SpecError(f"unknown op kind {k}")
@@ -585,8 +593,10 @@ def kuramoto(x0, c, o, prm, return_traj=False, steps=None):
         else:
             proj = y
         dxdt = proj
-        if o["omega"] != "None":
+        if o["omega"] in ("Global", "PerPair"):
             dxdt = omega_apply(x, prm["omega"]) + proj
+        elif o["omega"] == "Identity":  # upstream's use_omega=False: Omega is nn.Identity
+            dxdt = x + proj
         x = normalize_osc(x + gamma * dxdt, n)
         traj.append(x)
     if return_traj:
@@ -618,6 +628,20 @@ def cross_entropy(logits, targets, offset):
     return np.array([-picked.mean()])
 
 
+def nt_xent(h, tau):
+    """SimCLR's NT-Xent over view pairs (2k, 2k+1): normalise (eps 1e-12), logits Z Z^T / tau
+    with -1e8 on the diagonal, each row's class its other view, mean cross-entropy."""
+    z = h.reshape(h.shape[0], -1)
+    n = z.shape[0]
+    if n < 2 or n % 2:
+        raise ValueError("NtXentLoss: the batch must be pairs of views")
+    z = z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    logits = z @ z.T / tau - 1e8 * np.eye(n)
+    m = logits.max(axis=1, keepdims=True)
+    lse = (m + np.log(np.sum(np.exp(logits - m), axis=1, keepdims=True)))[:, 0]
+    return np.array([np.mean(lse - logits[np.arange(n), np.arange(n) ^ 1])])
+
+
 # ----------------------------------------------------------------------------------------
 # Forward
 # ----------------------------------------------------------------------------------------
@@ -632,7 +656,7 @@ def forward(spec, params, inputs, mode="eval", noise_seed=0, sample0=0, extras=N
     steps:  T of every Kuramoto layer instead of the spec's (None or 0 = as trained); their
             energy outputs then have steps+1 values per sample.
     Returns dict of every available value (inputs + op outputs); ops whose inputs are
-    missing (training-only inputs not given) are skipped.
+    missing (training-only inputs not given) are skipped, and so is the loss in eval mode.
     """
     assert mode in ("eval", "train")
     shapes = infer_shapes(spec)
@@ -651,6 +675,8 @@ def forward(spec, params, inputs, mode="eval", noise_seed=0, sample0=0, extras=N
         vals[i["name"]] = a.astype(np.int32) if i["dtype"] == "Int32" else a.astype(np.float64)
     for op in spec.ops:
         if not all(v in vals for v in op.inputs):
+            continue
+        if mode == "eval" and op.kind in LOSS_KINDS:  # the loss is computed in training only
             continue
         ins = [vals[v] for v in op.inputs]
         o = op.opt
@@ -715,13 +741,15 @@ def forward(spec, params, inputs, mode="eval", noise_seed=0, sample0=0, extras=N
             outs = [pool(ins[0], o["kind"], o["global"], o["kernel_size"], o["stride"])]
         elif k == "CrossEntropyLoss":
             outs = [cross_entropy(ins[0], ins[1], o["target_offset"])]
+        elif k == "NtXentLoss":
+            outs = [nt_xent(ins[0], o["temperature"])]
         else:
             raise SpecError(k)
         for name, v in zip(op.outputs, outs):
             vals[name] = v
             if k == "Kuramoto" and steps and name != op.outputs[0]:
                 assert v.shape == (v.shape[0], steps + 1), (name, v.shape)
-            elif k != "CrossEntropyLoss":
+            elif k not in LOSS_KINDS:
                 exp = [v.shape[0]] + shapes[name][1]
                 assert list(v.shape) == exp, (name, v.shape, exp)
     return vals
@@ -752,7 +780,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     spec = load_spec(a.spec)
     if a.shapes or not a.params:
-        reduced = {v for op in spec.ops if op.kind == "CrossEntropyLoss" for v in op.outputs}
+        reduced = {v for op in spec.ops if op.kind in LOSS_KINDS for v in op.outputs}
         for name, (dt, sh) in infer_shapes(spec).items():
             print(f"value {name:12s} {dt:8s} {sh if name in reduced else '[N]+' + str(sh)}")
         for name, sh in param_list(spec):
@@ -762,7 +790,7 @@ def main(argv=None):
     params = load_npy_dir(a.params)
     inputs = load_npy_dir(a.inputs)
     vals = forward(spec, params, inputs, a.mode, a.noise_seed, a.sample0, steps=a.steps)
-    losses = [v for op in spec.ops if op.kind == "CrossEntropyLoss" for v in op.outputs]
+    losses = [v for op in spec.ops if op.kind in LOSS_KINDS for v in op.outputs]
     want = list(vals) if a.all_values else spec.outputs + [v for v in losses if v not in spec.outputs]
     for name in want:
         if name in vals:

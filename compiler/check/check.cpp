@@ -217,9 +217,10 @@ Graph check_model(const Model& m) {
                            "); the loss may not be consumed by other ops");
       ctx.in.push_back(&v);
     }
-    if (op.kind == OpKind::CrossEntropyLoss && g.loss_op >= 0)
-      fail_op(m, op, "a model may have at most one CrossEntropyLoss (op " + std::to_string(g.loss_op) +
-                         " is one already)");
+    const bool is_loss = op_def(op.kind).loss;
+    if (is_loss && g.loss_op >= 0)
+      fail_op(m, op, "a model may have at most one loss op (op " + std::to_string(g.loss_op) + ", " +
+                         op_kind_name(m.ops[static_cast<size_t>(g.loss_op)].kind) + ", is one already)");
 
     std::vector<OutSpec> outs = op_def(op.kind).infer(ctx);
     // Kuramoto may have 1 or 2 outputs; the inference gives both shapes
@@ -276,10 +277,13 @@ Graph check_model(const Model& m) {
       int idx = static_cast<int>(g.values.size());
       value_index[name] = idx;
       if (op.kind == OpKind::Kuramoto && k == 1) energy_values.insert(idx);
-      if (op.kind == OpKind::CrossEntropyLoss) loss_value = idx;
+      if (is_loss) {
+        loss_value = idx;
+        v.training_only = true;  // the loss is computed in training only (whatever its inputs)
+      }
       g.values.push_back(std::move(v));
     }
-    if (op.kind == OpKind::CrossEntropyLoss) g.loss_op = static_cast<int>(oi);
+    if (is_loss) g.loss_op = static_cast<int>(oi);
   }
 
   // ---- model outputs

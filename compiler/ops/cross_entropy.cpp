@@ -67,7 +67,7 @@ struct CrossEntropyLowering : OpLowering {
 
 const OpDef& op_cross_entropy() {
   static const CrossEntropyLowering lowering;
-  static const OpDef def{OpKind::CrossEntropyLoss, "CrossEntropyLoss", {2, 2, 1, 1}, parse, infer, lowering};
+  static const OpDef def{OpKind::CrossEntropyLoss, "CrossEntropyLoss", {2, 2, 1, 1}, parse, infer, lowering, true};
   return def;
 }
 

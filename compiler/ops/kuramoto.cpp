@@ -151,6 +151,7 @@ const char* omega_mode(OmegaMode m) {
     case OmegaMode::None: return "akorn::OmegaMode::None";
     case OmegaMode::Global: return "akorn::OmegaMode::Global";
     case OmegaMode::PerPair: return "akorn::OmegaMode::PerPair";
+    case OmegaMode::Identity: return "akorn::OmegaMode::Identity";
   }
   return "";
 }
@@ -291,9 +292,10 @@ struct KuramotoLowering : OpLowering {
       case Connectivity::Conv: j = "conv J " + S(s.k) + "x" + S(s.k); break;
       case Connectivity::Fc: j = "dense J"; break;
     }
-    const char* om[] = {"no omega", "global omega", "per-pair omega"};
+    const char* om[] = {"no omega", "global omega", "per-pair omega", "identity omega (dxdt = x + proj)"};
     const char* cn[] = {"", ", group-norm stimulus", ", scale-bias stimulus"};
-    std::string learned_om = a.omega == OmegaMode::None ? "" : (a.omega_learned ? " (learned)" : " (fixed)");
+    const bool rotates = a.omega == OmegaMode::Global || a.omega == OmegaMode::PerPair;
+    std::string learned_om = !rotates ? "" : (a.omega_learned ? " (learned)" : " (fixed)");
     return "Kuramoto, n=" + S(s.n) + ", T=" + S(s.T) + ", " + j + ", " + om[static_cast<int>(a.omega)] +
            learned_om + (a.project ? ", projection" : ", no projection") + ", gamma " +
            (a.gamma_learned ? "learned" : "fixed") + cn[static_cast<int>(a.stimulus_norm)];
@@ -334,7 +336,7 @@ struct KuramotoLowering : OpLowering {
       w.line("const S* cn = c;  // no stimulus normalisation");
     }
     w.line("const akorn::index_t PC = " + S(s.PC) + ";  // elements of one state per sample");
-    std::string omega = a.omega == OmegaMode::None ? "nullptr" : "omega";
+    std::string omega = a.omega == OmegaMode::Global || a.omega == OmegaMode::PerPair ? "omega" : "nullptr";
     if (phase == Phase::Infer) {
       w.line("// steps T may differ from the trained " + S(s.T) + " (test-time extension)");
       w.line("const int T = steps > 0 ? steps : " + S(s.T) + ";");
@@ -381,7 +383,7 @@ struct KuramotoLowering : OpLowering {
     Sizes s = sizes_of(c);
     const std::string K = c.kt();
     bool recompute = c.prog.options.recompute_steps;
-    std::string omega = a.omega == OmegaMode::None ? "nullptr" : "omega";
+    std::string omega = a.omega == OmegaMode::Global || a.omega == OmegaMode::PerPair ? "omega" : "nullptr";
     bool has_cn = a.stimulus_norm != StimulusNorm::None;
     bool cn_params_trainable = c.param_trainable("cnorm.weight") || c.param_trainable("cnorm.scale") ||
                                c.param_trainable("cnorm.bias");
@@ -425,7 +427,7 @@ struct KuramotoLowering : OpLowering {
     }
     w.line("// element-wise part: g_prev = dL/dx_t (direct), dy = dL/d(J x_t + c_n)");
     w.line(K + "_step::backward(N, x, Jx_t, cn, " + omega + ", gamma, x_next, g, g_prev, dy, " + dcn + ", " +
-           (a.omega != OmegaMode::None && c.param_trainable("omega") ? "d_omega" : "nullptr") + ", " +
+           ((a.omega == OmegaMode::Global || a.omega == OmegaMode::PerPair) && c.param_trainable("omega") ? "d_omega" : "nullptr") + ", " +
            (c.param_trainable("gamma") ? "d_gamma" : "nullptr") + ");");
     w.line("// coupling: g_prev += J^T dy, and J's parameter gradients");
     std::string jws = (s.j_bwd_ws || (recompute && s.j_fwd_ws)) ? "Jws_b" : "nullptr";

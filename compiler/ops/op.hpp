@@ -60,6 +60,7 @@ struct OpDef {
   std::vector<OutSpec> (*infer)(const CheckCtx&);
   // lower / emit: parameters, buffers, kernel types, the emitted forward and backward code
   const OpLowering& lowering;
+  bool loss = false;  // a loss: its output is the one number training minimises (one per model)
 };
 
 // The op table: the definition of every OpKind (op_table.cpp).

@@ -5,10 +5,11 @@
 
 namespace akornc {
 
-extern const TaskInfo kSudokuTask;  // sudoku.cpp
+extern const TaskInfo kSudokuTask;   // sudoku.cpp
+extern const TaskInfo kObjectsTask;  // objects.cpp
 
 namespace {
-const TaskInfo* const kTasks[] = {&kSudokuTask};
+const TaskInfo* const kTasks[] = {&kSudokuTask, &kObjectsTask};
 }
 
 const TaskInfo* const* all_tasks(int* count) {

@@ -83,6 +83,14 @@ for name, (spec, expect) in specs.items():
     hdr = open(os.path.join(d1, "model.hpp")).read(600) if os.path.exists(os.path.join(d1, "model.hpp")) else ""
     check("spec sha256" in hdr and "akornc" in hdr, f"compile {name}: header names compiler version and spec hash")
 
+# inference runs only what the model's outputs need: the object model's projection head and
+# loss (read by training alone) are not in its inference plan
+rc, out, err = run("check", os.path.join(root, "models/objects-tetrominoes.json"), "--batch", "4", "--plan")
+inf = out.split("inference plan", 1)[-1].split("training plan", 1)[0]
+steps = re.search(r"^ \((\d+) buffers, (\d+) steps\)", inf)
+check(rc == 0 and steps is not None and int(steps.group(2)) == 4 and "value h1" not in inf and "value h1" in out,
+      f"check objects-tetrominoes: the inference plan has 4 steps, no projection head ({inf[:60].strip()!r})")
+
 # the emitted CMakeLists.txt names a wrong runtime directory instead of failing inside CMake
 if shutil.which("cmake"):
     d = os.path.join(work, "sudoku-small-1")

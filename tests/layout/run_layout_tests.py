@@ -44,7 +44,7 @@ def rel(p):
 
 
 task_names = sorted(d for d in os.listdir(tasks_dir) if os.path.isdir(os.path.join(tasks_dir, d)))
-check(task_names == ["sudoku"], f"runtime/include/akorn/tasks holds the tasks {task_names}")
+check(task_names == ["objects", "sudoku"], f"runtime/include/akorn/tasks holds the tasks {task_names}")
 
 engine_bad, engine_names, runtime_compiler = [], [], []
 for p in sources(runtime):

@@ -5,12 +5,14 @@
 //   probe cluster FEAT.npy K COMPONENTS  features <f4 [M, P, D]: per image a line of the P
 //                                        labels (L2-normalise, PCA, average linkage)
 //   probe pca FEAT.npy COMPONENTS        per image, the P x ncomp PCA scores, one row a line
+//   probe kmeans PTS.npy K SEED          points <f8 [M, N, D]: per image a line "<inertia> <N labels>"
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "akorn/npy.hpp"
 #include "akorn/tasks/objects/cluster.hpp"
+#include "akorn/tasks/objects/kmeans.hpp"
 #include "akorn/tasks/objects/metrics.hpp"
 
 using namespace akorn;
@@ -51,7 +53,22 @@ int main(int argc, char** argv) try {
     }
     return 0;
   }
-  std::fprintf(stderr, "usage: probe metrics TRUTH.npy PRED.npy | cluster FEAT.npy K COMPONENTS | pca FEAT.npy COMPONENTS\n");
+  if (cmd == "kmeans" && argc == 5) {
+    const NpyArray f = load_npy(argv[2]);
+    AKORN_CHECK(f.dtype == "<f8" && f.shape.size() == 3, "kmeans: need points <f8 [M, N, D]");
+    const auto v = f.as<double>();
+    const int M = int(f.shape[0]), N = int(f.shape[1]), D = int(f.shape[2]);
+    for (int m = 0; m < M; ++m) {
+      const std::vector<double> x(v.begin() + std::size_t(m) * N * D, v.begin() + std::size_t(m + 1) * N * D);
+      const KMeansResult r = kmeans(x, N, D, std::atoi(argv[3]), std::strtoull(argv[4], nullptr, 10) + m);
+      std::printf("%.17g", r.inertia);
+      for (int l : r.labels) std::printf(" %d", l);
+      std::printf("\n");
+    }
+    return 0;
+  }
+  std::fprintf(stderr, "usage: probe metrics TRUTH.npy PRED.npy | cluster FEAT.npy K COMPONENTS | pca FEAT.npy COMPONENTS"
+                       " | kmeans PTS.npy K SEED\n");
   return 2;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "error: %s\n", e.what());

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The object task's read-out and metrics (runtime/include/akorn/tasks/objects/) against
 independent implementations: scikit-learn's adjusted_rand_score, a NumPy IoU table for MBO,
-SciPy's average-linkage clustering and NumPy's SVD for PCA. Random and hand-made cases.
+SciPy's average-linkage clustering, NumPy's SVD for PCA and scikit-learn's KMeans for the
+pixel-colour baseline. Random and hand-made cases.
 
 usage: run_metrics_tests.py PROBE WORKDIR   (PROBE: the objects_probe program)
 """
@@ -12,6 +13,7 @@ import sys
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist, squareform
+from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 probe, work = sys.argv[1], sys.argv[2]
@@ -149,6 +151,44 @@ for (P, D, k, comp) in [(64, 128, 4, 128), (256, 128, 7, 128), (256, 32, 7, 4), 
         same += agree == 1.0
         check(agree == 1.0, f"cluster P={P} D={D} k={k} PCA {comp} image {m}: partition differs from SciPy's (ARI {agree:.4f})")
     print(f"cluster P={P} D={D} k={k} PCA {comp}: {same}/{M} partitions equal to SciPy's")
+
+# ---- k-means (the baseline) ----
+# Random colour images like the sets': k-1 flat colours on black with some noise, and
+# colour clouds that overlap. Both are local searches, so ours must come within 1% of
+# scikit-learn's inertia (n_init=10) on each image and 0.2% over all, and where the clouds
+# are well apart find the same partition.
+pts, separated = [], []
+for m in range(16):
+    k = 4
+    n = 1024
+    centres = rng.random((k, 3))
+    spread = 0.02 if m < 8 else 0.25
+    member = rng.integers(0, k, n)
+    x = np.clip(centres[member] + rng.standard_normal((n, 3)) * spread, 0, 1)
+    pts.append(x)
+    dmin = min(np.linalg.norm(centres[a] - centres[b]) for a in range(k) for b in range(a + 1, k))
+    separated.append(m < 8 and dmin > 0.3)
+pts.append(np.repeat(rng.random((2, 3)), 512, axis=0))  # two distinct colours only, k = 4
+pts = np.stack(pts)
+np.save(f"{work}/pts.npy", pts)
+lines = run("kmeans", f"{work}/pts.npy", 4, 7).splitlines()
+ours_total = theirs_total = 0.0
+check(len(lines) == len(pts), f"kmeans: {len(lines)} lines for {len(pts)} images")
+for m, line in enumerate(lines):
+    v = line.split()
+    inertia, ours = float(v[0]), np.array(list(map(int, v[1:])))
+    x = pts[m]
+    want = KMeans(n_clusters=4, n_init=10, random_state=m).fit(x)
+    recomputed = sum(np.sum((x[ours == c] - x[ours == c].mean(0)) ** 2) for c in np.unique(ours))
+    check(abs(recomputed - inertia) <= 1e-9 * max(1.0, inertia), f"kmeans image {m}: reported inertia {inertia} != {recomputed}")
+    check(inertia <= want.inertia_ * 1.01 + 1e-12,
+          f"kmeans image {m}: inertia {inertia:.6g} more than 1% above scikit-learn's {want.inertia_:.6g}")
+    ours_total, theirs_total = ours_total + inertia, theirs_total + want.inertia_
+    if m < len(separated) and separated[m]:
+        check(adjusted_rand_score(want.labels_, ours) == 1.0, f"kmeans image {m}: partition differs from scikit-learn's")
+check(ours_total <= theirs_total * 1.002, f"kmeans: total inertia {ours_total:.6g} vs scikit-learn's {theirs_total:.6g}")
+check(len(np.unique(np.array(lines[-1].split()[1:]))) >= 2, "kmeans on two colours: both colours found")
+print(f"kmeans: {len(pts)} images against scikit-learn's KMeans ({sum(separated)} well separated)")
 
 if failures:
     sys.exit(f"{len(failures)} failures")

@@ -32,6 +32,8 @@ struct Error : std::runtime_error {
 
 namespace akorn {
 
-enum class OmegaMode { None = 0, Global = 1, PerPair = 2 };
+// Omega of the Kuramoto step (spec §2): none, a rotation with one learned frequency for all
+// pairs or one per pair, or the identity (upstream's use_omega=False, spec §6).
+enum class OmegaMode { None = 0, Global = 1, PerPair = 2, Identity = 3 };
 
 }  // namespace akorn

@@ -6,14 +6,17 @@
 //
 //   struct Task {
 //     static constexpr const char* kSample;       // "boards": log column <kSample>_per_s, messages
+//     static constexpr int kViews;                 // optional (default 1): model samples per
+//                                                  // training item (contrastive views, adjacent)
 //     std::vector<std::string> batch_columns();   // log columns of a batch's metrics
 //     std::vector<std::string> eval_columns();    // log columns of a validation
-//     size_t count();                             // training samples
+//     size_t count();                             // training items (samples, or images of kViews views)
 //     std::string describe();                     // "8500 boards (symmetry-augmented)"
 //     std::string eval_note();                    // ", validating on ..." or ""
 //     std::string data_name();                    // checkpoint's meta.data
-//     // batch b of the step: samples idx[0..batch) of the epoch's order -> host inputs
-//     void make_batch(const std::uint32_t* idx, int batch, std::uint64_t step, const void** inputs, float** outputs);
+//     // the step's items idx[0..items) of the epoch's order (items = batch / kViews) -> host
+//     // inputs of the batch's `batch` model samples
+//     void make_batch(const std::uint32_t* idx, int items, std::uint64_t step, const void** inputs, float** outputs);
 //     std::vector<std::string> batch_metrics(int batch);  // after the step (outputs filled)
 //     std::string progress();                     // "cell acc 69.7%" for the progress line
 //     bool can_validate();
@@ -36,6 +39,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "akorn/precision.hpp"
@@ -68,8 +72,19 @@ inline std::vector<std::uint32_t> epoch_order(size_t n, std::uint64_t seed, std:
   return perm;
 }
 
+// Task::kViews when the task has it, else 1.
+template <class Task, class = void>
+struct TaskViews {
+  static constexpr int value = 1;
+};
+template <class Task>
+struct TaskViews<Task, std::void_t<decltype(Task::kViews)>> {
+  static constexpr int value = Task::kViews;
+};
+
 template <class Spec, class Be, class Task>
 struct Trainer {
+  static constexpr int kViews = TaskViews<Task>::value;
   TrainConfig cfg;
   Task& task;
   // Host copies of the state, for checkpoints; the step engine holds the live state (on the
@@ -86,7 +101,9 @@ struct Trainer {
     weights_path = cfg.out + "/weights.akw";
   }
 
-  size_t steps_per_epoch() const { return std::max<size_t>(1, task.count() / static_cast<size_t>(cfg.batch)); }
+  // Items (training samples, or images of kViews views each) per step.
+  int items_per_step() const { return cfg.batch / kViews; }
+  size_t steps_per_epoch() const { return std::max<size_t>(1, task.count() / static_cast<size_t>(items_per_step())); }
   std::uint64_t total_steps() const {
     std::uint64_t t = static_cast<std::uint64_t>(cfg.epochs) * steps_per_epoch();
     return cfg.max_steps > 0 ? std::min<std::uint64_t>(t, static_cast<std::uint64_t>(cfg.max_steps)) : t;
@@ -195,9 +212,11 @@ struct Trainer {
   }
 
   int run() {
-    AKORN_CHECK(static_cast<size_t>(cfg.batch) <= task.count(),
-                task.data_name() + ": has " + std::to_string(task.count()) + " training " + Task::kSample +
-                    ", fewer than --batch " + std::to_string(cfg.batch));
+    AKORN_CHECK(cfg.batch % kViews == 0, "--batch " + std::to_string(cfg.batch) + " must be a multiple of the " +
+                                             std::to_string(kViews) + " views of each training item");
+    AKORN_CHECK(static_cast<size_t>(items_per_step()) <= task.count(),
+                task.data_name() + ": has " + std::to_string(task.count()) + " training " + Task::kSample + ", fewer than --batch " +
+                    std::to_string(cfg.batch) + (kViews > 1 ? " / " + std::to_string(kViews) + " views" : std::string()));
     make_dirs(cfg.out);
     params.assign(static_cast<size_t>(Spec::param_elems), 0.f);
     ema.assign(params.size(), 0.f);
@@ -249,14 +268,14 @@ struct Trainer {
       }
       std::vector<const void*> iptr(Spec::num_inputs, nullptr);
       std::vector<float*> optr(Spec::num_outputs, nullptr);
-      task.make_batch(perm.data() + j * cfg.batch, cfg.batch, step, iptr.data(), optr.data());
+      task.make_batch(perm.data() + j * items_per_step(), items_per_step(), step, iptr.data(), optr.data());
       double gnorm = 0.0;
       const float loss = engine.step(iptr.data(), optr.data(), splitmix64(cfg.seed * 0x100000001B3ull + step), 0, &gnorm);
       AKORN_CHECK(std::isfinite(loss), "training diverged: loss is " + std::to_string(loss) + " at step " + std::to_string(step));
       ++step;
       const std::vector<std::string> metrics = task.batch_metrics(cfg.batch);
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-      const double sps = (step - first) * cfg.batch / std::max(elapsed, 1e-9);
+      const double sps = (step - first) * items_per_step() / std::max(elapsed, 1e-9);  // items (kSample) per second
       std::vector<std::string> ev(task.eval_columns().size());
       const bool end_of_epoch = step % spe == 0;
       if (task.can_validate() && end_of_epoch && cfg.eval_every > 0 && (step / spe) % cfg.eval_every == 0) {
@@ -277,7 +296,7 @@ struct Trainer {
       log.flush();
       if (step % ckpt_every == 0 || step == total) save();
       if (!cfg.quiet) {
-        const double eta = (total - step) * cfg.batch / std::max(sps, 1e-9);
+        const double eta = (total - step) * items_per_step() / std::max(sps, 1e-9);
         const int width = 30;
         const int fill = static_cast<int>(width * step / total);
         std::string bar(static_cast<size_t>(fill), '#');

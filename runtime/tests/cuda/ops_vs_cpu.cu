@@ -246,6 +246,19 @@ struct CrossEntropyCase {
   }
 };
 
+template <int D>
+struct NtXentCase {
+  static std::string name() { return "NtXent D " + std::to_string(D); }
+  template <class Be, typename S>
+  static void run(Buffers<Be, S>& b) {
+    using Op = typename Be::template NtXent<S, D>;
+    const int N = b.N;
+    S* saved = b.scratch("saved", N * Op::saved_elems);
+    Op::forward(N, b.rand("h", N * index_t(D), -2, 2), S(0.1), b.out("loss", 1), saved);
+    Op::backward(N, S(0.1), saved, b.rand("dloss", 1), b.accum("dh", N * index_t(D)));
+  }
+};
+
 template <int P, int V, int D>
 struct EmbeddingCase {
   static std::string name() { return "Embedding " + std::to_string(V) + " tokens -> " + std::to_string(D); }
@@ -290,7 +303,10 @@ struct NormalizeCase {
 template <int P, int C, int NOSC, OmegaMode OM, bool PROJECT>
 struct KuramotoStepCase {
   static std::string name() {
-    const char* om = OM == OmegaMode::None ? "no omega" : (OM == OmegaMode::Global ? "global omega" : "per-pair omega");
+    const char* om = OM == OmegaMode::None       ? "no omega"
+                     : OM == OmegaMode::Global   ? "global omega"
+                     : OM == OmegaMode::Identity ? "identity omega"
+                                                 : "per-pair omega";
     return std::string("KuramotoStep n ") + std::to_string(NOSC) + ", " + om + (PROJECT ? ", projection" : "");
   }
   template <class Be, typename S>
@@ -450,6 +466,9 @@ int main() {
   bad += check_case<PoolCase<3, 4, 5, true, true, 1, 1>>(3, tol);
   bad += check_case<PoolCase<3, 4, 5, false, true, 1, 1>>(3, tol);
   bad += check_case<CrossEntropyCase<6, 5>>(3, tol);
+  bad += check_case<NtXentCase<16>>(6, tol);
+  bad += check_case<NtXentCase<200>>(4, tol);   // more elements than a block's threads
+  bad += check_case<NtXentCase<8>>(262, tol);   // more rows than a block's threads
   bad += check_case<EmbeddingCase<6, 7, 4>>(3, tol);
   bad += check_case<OscillatorInitCase<6, 8, false>>(2, tol);
   bad += check_case<OscillatorInitCase<6, 8, true>>(2, tol);
@@ -458,6 +477,7 @@ int main() {
   bad += check_case<KuramotoStepCase<6, 8, 4, OmegaMode::Global, false>>(2, tol);
   bad += check_case<KuramotoStepCase<6, 8, 4, OmegaMode::PerPair, true>>(2, tol);
   bad += check_case<KuramotoStepCase<6, 8, 2, OmegaMode::PerPair, false>>(2, tol);
+  bad += check_case<KuramotoStepCase<6, 8, 4, OmegaMode::Identity, true>>(2, tol);
   bad += check_case<AttnJCase<3, 3, 16, 2, false>>(2, tol);
   bad += check_case<AttnJCase<3, 3, 16, 2, true>>(2, tol);
   bad += check_case<AttnJCase<2, 3, 16, 4, true>>(3, tol);

@@ -98,6 +98,8 @@ TEST(KuramotoStep, GlobalProject) { kuramoto_step_test<OmegaMode::Global, true>(
 TEST(KuramotoStep, GlobalNoProject) { kuramoto_step_test<OmegaMode::Global, false>(); }
 TEST(KuramotoStep, PerPairProject) { kuramoto_step_test<OmegaMode::PerPair, true>(); }
 TEST(KuramotoStep, PerPairNoProject) { kuramoto_step_test<OmegaMode::PerPair, false>(); }
+TEST(KuramotoStep, IdentityProject) { kuramoto_step_test<OmegaMode::Identity, true>(); }
+TEST(KuramotoStep, IdentityNoProject) { kuramoto_step_test<OmegaMode::Identity, false>(); }
 
 TEST(KuramotoStep, OscillatorSize2) {
   // n = 2 (the CIFAR models): a hand-checkable single oscillator with global omega.

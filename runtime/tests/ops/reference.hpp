@@ -36,7 +36,9 @@ inline void kuramoto_naive(int N, int P, int C, int n, OmegaMode om, bool projec
     for (int k = 0; k < n; ++k) a += x[o * n + k] * y[o * n + k];
     for (int k = 0; k < n; ++k) dxdt[o * n + k] = project ? y[o * n + k] - a * x[o * n + k] : y[o * n + k];
   }
-  if (om != OmegaMode::None) {
+  if (om == OmegaMode::Identity)  // Omega(x) = x
+    for (std::size_t i = 0; i < sz; ++i) dxdt[i] += x[i];
+  if (om == OmegaMode::Global || om == OmegaMode::PerPair) {
     for (std::size_t i = 0; i < sz; i += 2) {
       const int q = int(i % C) / 2;
       const double* th = om == OmegaMode::Global ? &theta[0] : &theta[2 * q];

@@ -22,6 +22,7 @@
     (S, P, C, NOSC, OM, PROJECT))                                                                         \
   X(Linear, (typename S, int P, int IN, int OUT, bool BIAS), (S, P, IN, OUT, BIAS))                       \
   X(NormalizeOsc, (typename S, index_t E, int NOSC), (S, E, NOSC))                                        \
+  X(NtXent, (typename S, int D), (S, D))                                                                  \
   X(OscillatorInit, (typename S, int P, int C, bool GIVEN), (S, P, C, GIVEN))                             \
   X(Pool, (typename S, int H, int W, int C, bool MAX, bool GLOBAL, int K, int STRIDE),                    \
     (S, H, W, C, MAX, GLOBAL, K, STRIDE))                                                                 \

@@ -6,7 +6,8 @@
 //   dxdt   = Omega(x) + proj,  Omega(x)[2q] = w_q x[2q+1], Omega(x)[2q+1] = -w_q x[2q]
 //   x_next = normalize(x + gamma * dxdt)        (per oscillator, norm clamped at 1e-6)
 // theta (the `omega` pointer) holds 2 values (Global: w = ||theta||) or C values = C/2
-// pairs x 2 (PerPair: w_q = ||theta_q||); nullptr for None. gamma points to one value.
+// pairs x 2 (PerPair: w_q = ||theta_q||); nullptr for None and Identity (Omega(x) = x, no
+// parameter). gamma points to one value.
 // Layout [N, P, C]; oscillator o = channels o*NOSC .. o*NOSC+NOSC-1.
 //
 // The per-oscillator math is math.hpp (shared with the CUDA kernels); this file
@@ -33,7 +34,7 @@ namespace akorn {
 template <typename S, int P, int C, int NOSC, OmegaMode OM, bool PROJECT>
 struct KuramotoStep : KuramotoStepLayout<P, C, NOSC, OM> {
   using Layout = KuramotoStepLayout<P, C, NOSC, OM>;
-  using Layout::NO, Layout::NW, Layout::E;
+  using Layout::NO, Layout::NW, Layout::E, Layout::kRotates, Layout::kSelf;
 
   // The Omega norms of every pair, w[q] for q = 0..C/2-1 (Global: all ||theta||), so that an
   // oscillator's pairs are w + o*NOSC/2.
@@ -52,7 +53,7 @@ struct KuramotoStep : KuramotoStepLayout<P, C, NOSC, OM> {
 
   static void forward(int N, const S* x, const S* Jx, const S* c, const S* omega,
                       const S* gamma, S* x_next, S* energy, int estride) {
-    S w[OM != OmegaMode::None ? C / 2 : 1];
+    S w[kRotates ? C / 2 : 1];
     omega_norms(omega, w);
     const S g = *gamma;
     parallel_for(N, [&](index_t n) {
@@ -65,7 +66,7 @@ struct KuramotoStep : KuramotoStepLayout<P, C, NOSC, OM> {
           xv[k] = x[b + k];
           y[k] = Jx[b + k] + c[b + k];
         }
-        esum += kuramoto_math::oscillator_forward<S, NOSC, PROJECT, OM != OmegaMode::None>(
+        esum += kuramoto_math::oscillator_forward<S, NOSC, PROJECT, kRotates, kSelf>(
             xv, y, w + int(og % NO) * (NOSC / 2), g, x_next + b);
       }
       if (energy != nullptr) energy[n * index_t(estride)] = static_cast<S>(-esum);
@@ -75,10 +76,10 @@ struct KuramotoStep : KuramotoStepLayout<P, C, NOSC, OM> {
   static void backward(int N, const S* x, const S* Jx, const S* c, const S* omega,
                        const S* gamma, const S* x_next, const S* dx_next, S* dx, S* dy, S* dc,
                        S* domega, S* dgamma) {
-    S w[OM != OmegaMode::None ? C / 2 : 1];
+    S w[kRotates ? C / 2 : 1];
     omega_norms(omega, w);
     const S g = *gamma;
-    const bool want_om = OM != OmegaMode::None && domega != nullptr;
+    const bool want_om = kRotates && domega != nullptr;
     const bool want_g = dgamma != nullptr;
     // per-sample partial sums: [dgamma, dw_0 .. dw_{NW-1}]
     constexpr int NPART = 1 + NW;
@@ -98,7 +99,7 @@ struct KuramotoStep : KuramotoStepLayout<P, C, NOSC, OM> {
           xnv[k] = x_next[b + k];
           gn[k] = dx_next[b + k];
         }
-        kuramoto_math::oscillator_backward<S, NOSC, PROJECT, OM != OmegaMode::None, OM == OmegaMode::Global>(
+        kuramoto_math::oscillator_backward<S, NOSC, PROJECT, kRotates, OM == OmegaMode::Global, kSelf>(
             xv, y, w + q0, g, xnv, gn, dxo, dyo, pg, OM == OmegaMode::PerPair ? pw + q0 : pw);
         if (dx)
           for (int k = 0; k < NOSC; ++k) dx[b + k] = dxo[k];
@@ -119,7 +120,7 @@ struct KuramotoStep : KuramotoStepLayout<P, C, NOSC, OM> {
       *dgamma += static_cast<S>(s);
     }
     if (want_om) {
-      if constexpr (OM != OmegaMode::None) {
+      if constexpr (kRotates) {
         for (int q = 0; q < NW; ++q) {
           double s = 0;
           for (int n = 0; n < N; ++n) s += part[std::size_t(n) * NPART + 1 + q];

@@ -174,7 +174,8 @@ __global__ void __launch_bounds__(kStepThreads)
         load_osc<S, NOSC, VEC>(c + b, cv);
 #pragma unroll
         for (int i = 0; i < NOSC; ++i) jv[i] = jv[i] + cv[i];  // y
-        esum += kuramoto_math::oscillator_forward<S, NOSC, PROJECT, OM != OmegaMode::None>(xv, jv, w[k], gam, z);
+        esum += kuramoto_math::oscillator_forward<S, NOSC, PROJECT, OM == OmegaMode::Global || OM == OmegaMode::PerPair,
+                                                  OM == OmegaMode::Identity>(xv, jv, w[k], gam, z);
         store_osc<S, NOSC, VEC>(x_next + b, z);
       }
     }
@@ -226,7 +227,8 @@ __global__ void __launch_bounds__(kStepThreads)
         load_osc<S, NOSC, VEC>(x_next + b, xnv);
 #pragma unroll
         for (int i = 0; i < NOSC; ++i) yv[i] = yv[i] + cv[i];
-        kuramoto_math::oscillator_backward<S, NOSC, PROJECT, OM != OmegaMode::None, false>(xv, yv, w[k], gam, xnv, gn,
+        kuramoto_math::oscillator_backward<S, NOSC, PROJECT, OM == OmegaMode::Global || OM == OmegaMode::PerPair, false,
+                                           OM == OmegaMode::Identity>(xv, yv, w[k], gam, xnv, gn,
                                                                                           dxo, dyo, pg, pw[k]);
         if (dx) store_osc<S, NOSC, VEC>(dx + b, dxo);
         if (dy) store_osc<S, NOSC, VEC>(dy + b, dyo);
@@ -288,7 +290,7 @@ __global__ void step_finalize_kernel(const double* part, index_t nblk, int npart
       if (dgamma) *dgamma += static_cast<S>(s);
       continue;
     }
-    if constexpr (OM != OmegaMode::None) {
+    if constexpr (OM == OmegaMode::Global || OM == OmegaMode::PerPair) {
       if (domega == nullptr) continue;
       const index_t q = k - 1;
       const S t0 = theta[2 * q], t1 = theta[2 * q + 1];
@@ -354,7 +356,7 @@ struct KuramotoStep : KuramotoStepLayout<P, C, NOSC, OM> {
 
   static void backward(int N, const S* x, const S* Jx, const S* c, const S* omega, const S* gamma,
                        const S* x_next, const S* dx_next, S* dx, S* dy, S* dc, S* domega, S* dgamma) {
-    const bool want_om = OM != OmegaMode::None && domega != nullptr;
+    const bool want_om = (OM == OmegaMode::Global || OM == OmegaMode::PerPair) && domega != nullptr;
     const bool want_g = dgamma != nullptr;
     if (N <= 0 || !(dx || dy || dc || want_om || want_g)) return;
     constexpr int NPART = 1 + NW;

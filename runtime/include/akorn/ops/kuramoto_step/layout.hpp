@@ -13,6 +13,9 @@ struct KuramotoStepLayout {
   // Omega norms: one per pair (PerPair), one for all (Global), none
   static constexpr int NW = OM == OmegaMode::PerPair ? C / 2 : (OM == OmegaMode::Global ? 1 : 0);
   static constexpr index_t E = index_t(P) * C;
+  // Omega rotates pairs by learned frequencies (a theta parameter), or is the identity
+  static constexpr bool kRotates = OM == OmegaMode::Global || OM == OmegaMode::PerPair;
+  static constexpr bool kSelf = OM == OmegaMode::Identity;
 };
 
 }  // namespace akorn

@@ -5,6 +5,7 @@
 //   a      = <x, y>                        (its share of the energy -sum(x * y))
 //   f      = y - a x  (PROJECT)  or  y     (tangent projection)
 //   f     += Omega(x),  Omega(x)[2j] = w_j x[2j+1],  Omega(x)[2j+1] = -w_j x[2j]   (OMEGA)
+//   f     += x          (SELF: upstream's use_omega=False makes Omega the identity, spec §6)
 //   x_next = (x + gamma f) / max(||x + gamma f||, 1e-6)
 // w points at the Omega norms of the oscillator's NOSC/2 pairs (unused without OMEGA).
 // The order of every sum is fixed, so host and device builds of one scalar type compute
@@ -20,7 +21,7 @@ AKORN_HD S root(S v) {
 }
 
 // dxdt of the oscillator into f; returns a = <x, y>.
-template <typename S, int NOSC, bool PROJECT, bool OMEGA>
+template <typename S, int NOSC, bool PROJECT, bool OMEGA, bool SELF = false>
 AKORN_HD S dxdt(const S* x, const S* y, const S* w, S* f) {
   S a = 0;
   for (int k = 0; k < NOSC; ++k) a += x[k] * y[k];
@@ -32,14 +33,16 @@ AKORN_HD S dxdt(const S* x, const S* y, const S* w, S* f) {
       f[k + 1] -= wk * x[k];
     }
   }
+  if constexpr (SELF)
+    for (int k = 0; k < NOSC; ++k) f[k] += x[k];
   return a;
 }
 
 // Forward: writes x_next, returns a = <x, y>.
-template <typename S, int NOSC, bool PROJECT, bool OMEGA>
+template <typename S, int NOSC, bool PROJECT, bool OMEGA, bool SELF = false>
 AKORN_HD S oscillator_forward(const S* x, const S* y, const S* w, S gamma, S* x_next) {
   S z[NOSC];
-  const S a = dxdt<S, NOSC, PROJECT, OMEGA>(x, y, w, z);
+  const S a = dxdt<S, NOSC, PROJECT, OMEGA, SELF>(x, y, w, z);
   S ss = 0;
   for (int k = 0; k < NOSC; ++k) {
     z[k] = x[k] + gamma * z[k];
@@ -55,12 +58,13 @@ AKORN_HD S oscillator_forward(const S* x, const S* y, const S* w, S gamma, S* x_
 //   dx = dL/dx through this step's element-wise part (the caller adds J^T dy),
 //   dy = dL/dy (= dL/dJx = dL/dc),
 //   dgamma += <dz, f>, and the pair partials dw_j += dd[2j] x[2j+1] - dd[2j+1] x[2j] (in
-//   double); SHARED_W: every pair adds into dw[0] (one global Omega), else into dw[j].
-template <typename S, int NOSC, bool PROJECT, bool OMEGA, bool SHARED_W>
+//   double); SHARED_W: every pair adds into dw[0] (one global Omega), else into dw[j];
+//   SELF: the identity Omega adds gamma dz to dx.
+template <typename S, int NOSC, bool PROJECT, bool OMEGA, bool SHARED_W, bool SELF = false>
 AKORN_HD void oscillator_backward(const S* x, const S* y, const S* w, S gamma, const S* x_next, const S* g, S* dx,
                                   S* dy, double& dgamma, double* dw) {
   S f[NOSC];  // dxdt, recomputed
-  const S a = dxdt<S, NOSC, PROJECT, OMEGA>(x, y, w, f);
+  const S a = dxdt<S, NOSC, PROJECT, OMEGA, SELF>(x, y, w, f);
   S ss = 0, xg = 0;
   for (int k = 0; k < NOSC; ++k) {
     const S z = x[k] + gamma * f[k];
@@ -89,6 +93,8 @@ AKORN_HD void oscillator_backward(const S* x, const S* y, const S* w, S gamma, c
       dw[SHARED_W ? 0 : k / 2] += double(dd[k]) * x[k + 1] - double(dd[k + 1]) * x[k];
     }
   }
+  if constexpr (SELF)
+    for (int k = 0; k < NOSC; ++k) dx[k] += dd[k];
   if constexpr (PROJECT) {
     S bb = 0;
     for (int k = 0; k < NOSC; ++k) bb += dd[k] * x[k];

@@ -53,7 +53,7 @@
 namespace akorn::objects {
 
 enum class SynthKind { Tetrominoes = 0, Dsprites = 1 };
-enum class Split { Train = 0, Test = 1 };
+enum class Split { Train = 0, Test = 1, Val = 2 };  // val: our validation split (the reference has 10,000 unused)
 
 struct SynthInfo {
   const char* name;    // "tetrominoes-gen"
@@ -233,7 +233,7 @@ inline void dsprites_scene(Rng& rng, std::uint8_t* img, std::uint8_t* mask) {
 
 // The 64-bit seed of image `index` of a split: its own generator, whatever else is made.
 inline std::uint64_t synth_image_seed(std::uint64_t seed, SynthKind kind, Split split, std::uint64_t index) {
-  return noise_base(seed, 2 * std::uint64_t(kind) + std::uint64_t(split) + 1000, index);
+  return noise_base(seed, 4 * std::uint64_t(kind) + std::uint64_t(split) + 1000, index);
 }
 
 // Images first .. first + n - 1 of a split (parallel over images; the result does not depend
@@ -255,6 +255,14 @@ inline ImageSet generate_synth(SynthKind kind, Split split, int n, std::uint64_t
     else synth_detail::dsprites_scene(rng, img, mask);
   });
   return s;
+}
+
+inline Split parse_split(const std::string& name) {
+  if (name == "train") return Split::Train;
+  if (name == "test") return Split::Test;
+  if (name == "val") return Split::Val;
+  AKORN_CHECK(false, "unknown split '" + name + "' (have: train, val, test)");
+  return Split::Train;
 }
 
 inline SynthKind parse_synth_kind(const std::string& name) {
