@@ -96,6 +96,30 @@ rc, out, err = run(model, "eval", "--weights", w, "--data", val, "--labels-out",
 check(rc == 0 and "FG-ARI" in out and "MBO" in out, f"eval prints FG-ARI and MBO ({(out + err).strip()[:200]})")
 lab = np.load(labels) if os.path.exists(labels) else np.zeros(0)
 check(lab.shape == (24, 32, 32) and lab.min() >= 0 and lab.max() <= 3, f"--labels-out: int32 [24, 32, 32] in 0..3 ({lab.shape})")
+
+# ---- pictures (tools/objects_pictures.py): image | ground truth | predicted, one row each
+pictures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "objects_pictures.py")
+png = os.path.join(work, "pictures.png")
+shifted = os.path.join(work, "labels-shifted.npy")  # cluster ids 5..8: colours no mask uses
+np.save(shifted, (lab + 5).astype(np.int32))
+prc, pout, perr = run(sys.executable, pictures, val, shifted, png, "--count", "3", threads=0)
+check(prc == 0 and os.path.exists(png) and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n",
+      f"objects_pictures.py writes a PNG ({(pout + perr).strip()[:160]})")
+if prc == 0 and lab.shape == (24, 32, 32):
+    import matplotlib.image
+    import matplotlib.pyplot
+    pic = matplotlib.image.imread(png)
+    right = np.round(pic[:, 2 * pic.shape[1] // 3:, :3] * 255).astype(int).reshape(-1, 3)
+    seen = {tuple(c) for c in np.unique(right, axis=0)}
+    want = {tuple(np.round(np.array(matplotlib.pyplot.get_cmap("tab10")(int(v))[:3]) * 255).astype(int))
+            for v in np.unique(lab[:3] + 5)}
+    check(pic.shape[:2] == (480, 480) and want <= seen,
+          f"the picture: 3 rows, the predicted column shows each predicted cluster's colour ({pic.shape}, {len(want - seen)} missing)")
+bad = os.path.join(work, "bad-labels.npy")
+np.save(bad, np.zeros((2, 8, 8), np.int32))
+prc, _, perr = run(sys.executable, pictures, val, bad, os.path.join(work, "bad.png"), threads=0)
+check(prc != 0 and "bad-labels.npy" in perr and not os.path.exists(os.path.join(work, "bad.png")),
+      f"objects_pictures.py: labels of another size are refused, naming the file ({perr.strip()[:160]})")
 rc2, out2, _ = run(model, "eval", "--weights", w, "--data", val, "--batch", "5")
 check(rc2 == 0 and out2.split(": ", 1)[1].split(", ")[:3] == out.split(": ", 1)[1].split(", ")[:3],
       f"eval gives the same scores at another batch size ({out2.strip()[:120]})")
