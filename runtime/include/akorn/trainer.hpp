@@ -322,4 +322,17 @@ struct Trainer {
   }
 };
 
+// The flags every task's `train` reads alike (the run's seed, length, checkpoints, output);
+// a task's command reads its own data, batch and recipe around it. Args: cli::Args.
+template <class Args>
+void read_run_flags(const Args& a, TrainConfig& c) {
+  c.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
+  c.limit = a.get_int("limit", 0, 0, 100000000);
+  c.max_steps = a.get_int("max-steps", 0, 0, 1L << 40);
+  c.ckpt_every = a.get_int("ckpt-every", 0, 0, 1L << 40);
+  c.resume = a.get_yes_no("resume", false);
+  c.quiet = a.get_yes_no("quiet", false);
+  c.cuda_graph = a.get_yes_no("cuda-graph", true);
+}
+
 }  // namespace akorn

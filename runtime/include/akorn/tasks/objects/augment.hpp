@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "akorn/rng.hpp"
+#include "akorn/tasks/objects/colour.hpp"
 
 namespace akorn::objects {
 
@@ -43,37 +44,6 @@ namespace augment_detail {
 
 inline double uniform(Rng& rng, double a, double b) { return a + (b - a) * rng.uniform(); }
 inline int below(Rng& rng, int n) { return int(rng.next() % std::uint64_t(n)); }
-
-inline void rgb_to_hsv(float r, float g, float b, float& h, float& s, float& v) {
-  const float mx = std::max({r, g, b}), mn = std::min({r, g, b}), d = mx - mn;
-  v = mx;
-  s = mx > 0 ? d / mx : 0.f;
-  if (d <= 0) {
-    h = 0;
-    return;
-  }
-  float hh;
-  if (mx == r) hh = (g - b) / d;
-  else if (mx == g) hh = 2.f + (b - r) / d;
-  else hh = 4.f + (r - g) / d;
-  hh /= 6.f;
-  h = hh - std::floor(hh);
-}
-
-inline void hsv_to_rgb(float h, float s, float v, float& r, float& g, float& b) {
-  const float hh = (h - std::floor(h)) * 6.f;
-  const int i = std::min(int(hh), 5);
-  const float f = hh - float(i);
-  const float p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
-  switch (i) {
-    case 0: r = v, g = t, b = p; break;
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    default: r = v, g = p, b = q; break;
-  }
-}
 
 inline float grey_of(const float* p) { return 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]; }
 inline float clamp01(float v) { return std::min(1.f, std::max(0.f, v)); }

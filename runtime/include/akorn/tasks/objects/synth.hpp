@@ -48,6 +48,7 @@
 #include "akorn/common.hpp"
 #include "akorn/parallel.hpp"
 #include "akorn/rng.hpp"
+#include "akorn/tasks/objects/colour.hpp"
 #include "akorn/tasks/objects/images.hpp"
 
 namespace akorn::objects {
@@ -176,20 +177,10 @@ inline bool sprite_inside(int shape, double u, double v) {
   return q * q * q - x * x * y * y * y <= 0.0;
 }
 
-inline void hsv_to_rgb(double h, double s, double v, std::uint8_t* rgb) {
-  const double hh = h * 6.0;
-  const int i = int(std::floor(hh)) % 6;
-  const double f = hh - std::floor(hh);
-  const double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+// The sprite colour as bytes; hue in [0, 1), so (colour.hpp) its sector is floor(6 h).
+inline void hsv_to_bytes(double h, double s, double v, std::uint8_t* rgb) {
   double r, g, b;
-  switch (i) {
-    case 0: r = v, g = t, b = p; break;
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    default: r = v, g = p, b = q; break;
-  }
+  hsv_to_rgb(h, s, v, r, g, b);
   rgb[0] = std::uint8_t(std::lround(r * 255));
   rgb[1] = std::uint8_t(std::lround(g * 255));
   rgb[2] = std::uint8_t(std::lround(b * 255));
@@ -210,7 +201,7 @@ inline void dsprites_scene(Rng& rng, std::uint8_t* img, std::uint8_t* mask) {
       const double cy = 8.0 + 48.0 * double(below(rng, 32)) / 31.0;
       std::uint8_t rgb[3];
       const double hue = rng.uniform(), sat = 0.5 + 0.5 * rng.uniform(), val = 0.5 + 0.5 * rng.uniform();
-      hsv_to_rgb(hue, sat, val, rgb);
+      hsv_to_bytes(hue, sat, val, rgb);
       const double ca = std::cos(angle), sa = std::sin(angle), unit = 10.0 * scale;
       for (int y = 0; y < kSpr; ++y)
         for (int x = 0; x < kSpr; ++x) {

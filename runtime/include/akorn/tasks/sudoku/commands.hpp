@@ -42,13 +42,7 @@ int cmd_train(const Args& a) {
   c.batch = static_cast<int>(a.get_int("batch", 100, 1, 100000));
   c.eval_every = static_cast<int>(a.get_int("eval-every", 10, 0, 1000000));
   c.lr = a.get_double("lr", 1e-3, 0.0, 10.0);
-  c.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
-  c.limit = a.get_int("limit", 0, 0, 100000000);
-  c.max_steps = a.get_int("max-steps", 0, 0, 1L << 40);
-  c.ckpt_every = a.get_int("ckpt-every", 0, 0, 1L << 40);
-  c.resume = a.get_yes_no("resume", false);
-  c.quiet = a.get_yes_no("quiet", false);
-  c.cuda_graph = a.get_yes_no("cuda-graph", true);
+  read_run_flags(a, c);
   TrainTask<Spec, Be> task(tc, c.batch, c.seed, c.limit);
   Trainer<Spec, Be, TrainTask<Spec, Be>> t(c, task);
   return t.run();
