@@ -120,6 +120,14 @@ np.save(bad, np.zeros((2, 8, 8), np.int32))
 prc, _, perr = run(sys.executable, pictures, val, bad, os.path.join(work, "bad.png"), threads=0)
 check(prc != 0 and "bad-labels.npy" in perr and not os.path.exists(os.path.join(work, "bad.png")),
       f"objects_pictures.py: labels of another size are refused, naming the file ({perr.strip()[:160]})")
+# ---- tools/objects_grid_oracle.py: masks made of whole 4x4 patches score 100 / 100
+oracle = os.path.join(os.path.dirname(pictures), "objects_grid_oracle.py")
+aligned = fresh("aligned")
+np.save(os.path.join(aligned, "masks.npy"),
+        np.kron(np.random.default_rng(1).integers(0, 4, (5, 8, 8)), np.ones((4, 4), int)).astype(np.uint8))
+prc, pout, perr = run(sys.executable, oracle, aligned, threads=0)
+check(prc == 0 and pout.count("FG-ARI 100.00%, MBO 100.00%") == 2,
+      f"objects_grid_oracle.py: patch-aligned masks score 100% both ways ({(pout + perr).strip()[:200]})")
 rc2, out2, _ = run(model, "eval", "--weights", w, "--data", val, "--batch", "5")
 check(rc2 == 0 and out2.split(": ", 1)[1].split(", ")[:3] == out.split(": ", 1)[1].split(", ")[:3],
       f"eval gives the same scores at another batch size ({out2.strip()[:120]})")
