@@ -9,13 +9,13 @@
 namespace akornc {
 
 // The revision of schema/akorn.fbs this compiler reads (its revision notes list them).
-constexpr int kSchemaRevision = 4;
+constexpr int kSchemaRevision = 5;
 
 enum class DType { F32, I32 };
 
 enum class OpKind {
   Embedding, OscillatorInit, Kuramoto, ReadOutConv, Conv2d, ReLU, Add,
-  GroupNorm, BatchNorm, Linear, Pool, CrossEntropyLoss, NtXentLoss
+  GroupNorm, BatchNorm, Linear, Pool, CrossEntropyLoss, NtXentLoss, PositionalEncoding
 };
 const char* op_kind_name(OpKind k);  // "Kuramoto", ... (the schema's name without "Options")
 
@@ -51,10 +51,12 @@ struct LinearAttrs { int out_features = 0; bool bias = true; };
 struct PoolAttrs { PoolKind kind = PoolKind::Avg; bool global = false; int kernel_size = 2, stride = 0; };
 struct CrossEntropyLossAttrs { int target_offset = 0; };
 struct NtXentLossAttrs { float temperature = 0.1f; };
+struct PositionalEncodingAttrs { bool learned = true; };
 
 using OpAttrs = std::variant<EmbeddingAttrs, OscillatorInitAttrs, KuramotoAttrs, ReadOutConvAttrs,
                              Conv2dAttrs, ReLUAttrs, AddAttrs, GroupNormAttrs, BatchNormAttrs,
-                             LinearAttrs, PoolAttrs, CrossEntropyLossAttrs, NtXentLossAttrs>;
+                             LinearAttrs, PoolAttrs, CrossEntropyLossAttrs, NtXentLossAttrs,
+                             PositionalEncodingAttrs>;
 
 struct Op {
   int index = 0;                     // position in the spec's op list

@@ -29,7 +29,7 @@ struct ParamDecl {
   std::vector<int> shape;
   bool trainable = true;
   // Initialisation (docs/OPS.md): kind plus arguments.
-  enum class Init { Uniform, Normal, Const, Gta, Omega } init = Init::Const;
+  enum class Init { Uniform, Normal, Const, Gta, Omega, SinCos2d } init = Init::Const;
   double a = 0.0;             // Uniform bound / Normal std / Const value / Omega init
   int gta_h = 0, gta_w = 0, gta_hd = 0;
   int64_t offset = 0;         // filled by lower

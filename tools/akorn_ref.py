@@ -92,6 +92,7 @@ OPTION_DEFAULTS = {
     },
     "CrossEntropyLossOptions": {"target_offset": (0, None)},
     "NtXentLossOptions": {"temperature": (0.1, None)},
+    "PositionalEncodingOptions": {"learned": (True, None)},
 }
 
 LOSS_KINDS = {"CrossEntropyLoss", "NtXentLoss"}
@@ -272,6 +273,11 @@ def infer_shapes(spec):
             if feat(0)[:2] != [1, 1]:
                 raise SpecError(f"op {op.name!r}: features must be [1, 1, D]")
             outs = [("Float32", [1])]
+        elif k == "PositionalEncoding":
+            s = feat(0)
+            if s[2] % 4:
+                raise SpecError(f"op {op.name!r}: C % 4 != 0")
+            outs = [("Float32", list(s))]
         else:
             raise SpecError(f"unknown op kind {k}")
         if len(outs) != len(op.outputs):
@@ -347,6 +353,8 @@ def op_params(op, in_shapes):
         if o["bias"]:
             ps.append(("bias", [o["out_features"]], ("fan", Cin)))
         return ps
+    if k == "PositionalEncoding":
+        return [("pe", list(in_shapes[0][1]), "posenc")]
     return []
 
 
@@ -359,6 +367,8 @@ def param_trainable(op, suffix):
         return bool(op.opt["gamma_learned"])
     if op.kind == "BatchNorm" and suffix in ("running_mean", "running_var"):
         return False
+    if op.kind == "PositionalEncoding":
+        return bool(op.opt["learned"])
     return True
 
 
@@ -388,6 +398,21 @@ def gta_init(H, W, hd):
                 c, s = math.cos(t), math.sin(t)
                 M[i * W + j, f] = [[c, -s], [s, c]]
     return M
+
+
+def sincos2d(H, W, C):
+    """[H, W, C] initial PositionalEncoding (OPS.md): the first C/2 channels (sin, cos) of the
+    column at frequencies 10000^(-2k/(C/2)), the other C/2 the same of the row."""
+    D = C // 2
+    f = 10000.0 ** (-2.0 * np.arange(D // 2) / D)  # [D/2]
+    col = np.arange(W)[:, None] * f                  # [W, D/2]
+    row = np.arange(H)[:, None] * f                  # [H, D/2]
+    pe = np.zeros((H, W, C))
+    pe[:, :, 0:D:2] = np.sin(col)[None]
+    pe[:, :, 1:D:2] = np.cos(col)[None]
+    pe[:, :, D::2] = np.sin(row)[:, None]
+    pe[:, :, D + 1::2] = np.cos(row)[:, None]
+    return pe
 
 
 def gta_init_sets(H, W, hd):
@@ -743,6 +768,8 @@ def forward(spec, params, inputs, mode="eval", noise_seed=0, sample0=0, extras=N
             outs = [cross_entropy(ins[0], ins[1], o["target_offset"])]
         elif k == "NtXentLoss":
             outs = [nt_xent(ins[0], o["temperature"])]
+        elif k == "PositionalEncoding":
+            outs = [ins[0] + prm["pe"]]
         else:
             raise SpecError(k)
         for name, v in zip(op.outputs, outs):

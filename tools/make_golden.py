@@ -64,6 +64,7 @@ PARAM_INIT_NOTE = {
     "norm weight / cnorm.scale": "1 + U(-0.2, 0.2)",
     "norm bias / cnorm.bias / ReadOutConv bias": "U(-0.1, 0.1)",
     "BatchNorm running_mean / running_var": "U(-0.1, 0.1) / 1 + U(0, 0.5)",
+    "PositionalEncoding pe": "the sin/cos init + N(0, 0.1) (a transposed grid changes the numbers)",
 }
 
 
@@ -92,6 +93,8 @@ def init_params(spec, rng):
             v = rng.uniform(-0.1, 0.1, size=shape)
         elif role == "running_var":
             v = 1.0 + rng.uniform(0.0, 0.5, size=shape)
+        elif role == "posenc":
+            v = ref.sincos2d(*shape) + rng.normal(0.0, 0.1, size=shape)
         else:
             raise ValueError(f"no init rule for {name} ({role})")
         params[name] = np.ascontiguousarray(np.asarray(v, dtype="<f4").reshape(shape))
@@ -107,6 +110,7 @@ COUNTER_NOTE = {
     "norm weight / cnorm.scale": "centre 1, half 0.2",
     "norm bias / cnorm.bias / ReadOutConv bias": "centre 0, half 0.1",
     "BatchNorm running_mean / running_var": "centre 0, half 0.1 / centre 1.25, half 0.25",
+    "PositionalEncoding pe": "centre 0, half 1",
 }
 
 
@@ -119,7 +123,7 @@ def counter_rule(spec):
             c, h = 0.0, 1.0 / math.sqrt(role[1])
         elif role == "embedding":
             c, h = 0.0, 1.5
-        elif role == "gta":
+        elif role in ("gta", "posenc"):
             c, h = 0.0, 1.0
         elif role == "omega":
             c = o["omega_init"] / math.sqrt(2.0)

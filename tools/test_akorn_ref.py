@@ -298,6 +298,11 @@ def test_attn(rng):
     t = 2 * 0.01
     check("GTA init truncation hd=6", G6.shape == (9, 3, 2, 2) and
           np.allclose(G6[2 * 3 + 1, 2], [[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]]))
+    # the positional encoding by hand: C = 8 -> D = 4, frequencies [1, 0.01]; (h, w) = (2, 3)
+    pe = ref.sincos2d(4, 5, 8)
+    want = [math.sin(3), math.cos(3), math.sin(.03), math.cos(.03),
+            math.sin(2), math.cos(2), math.sin(.02), math.cos(.02)]
+    check("sin/cos positional encoding at (2, 3), C=8", pe.shape == (4, 5, 8) and np.allclose(pe[2, 3], want, atol=1e-15))
     C2, P = 4, 6
     xf = rng.normal(size=(2, 2, 3, C2))
     w = rng.normal(size=(C2 * P, C2 * P))

@@ -65,6 +65,7 @@ std::string init_name(ParamDecl::Init i) {
     case ParamDecl::Init::Const: return "akorn::Init::Const";
     case ParamDecl::Init::Gta: return "akorn::Init::Gta";
     case ParamDecl::Init::Omega: return "akorn::Init::Omega";
+    case ParamDecl::Init::SinCos2d: return "akorn::Init::SinCos2d";
   }
   return "";
 }

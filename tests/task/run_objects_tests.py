@@ -7,7 +7,9 @@ size, missing or corrupt files, flags) is rejected with a message naming the fil
 usage: run_objects_tests.py MODEL_BIN WORK_DIR   (MODEL_BIN: objects-small, 32 x 32 images)
 Prints one line per check and "N passed, M failed"."""
 import hashlib
+import json
 import os
+import re
 import shutil
 import sys
 
@@ -17,6 +19,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from checklib import check, finish, run  # noqa: E402
 
 model, work = sys.argv[1:3]
+# objects-small's trained T, read from its spec (eval --steps at it must change nothing)
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "objects-small.json")) as f:
+    trained_steps = next(o["options"]["steps"] for o in json.load(f)["ops"] if o["options_type"] == "KuramotoOptions")
 
 
 def fresh(name):
@@ -115,6 +120,38 @@ if prc == 0 and lab.shape == (24, 32, 32):
             for v in np.unique(lab[:3] + 5)}
     check(pic.shape[:2] == (480, 480) and want <= seen,
           f"the picture: 3 rows, the predicted column shows each predicted cluster's colour ({pic.shape}, {len(want - seen)} missing)")
+# ---- the clusters over the Kuramoto steps: eval --steps T, several labels columns
+steps_out = {}
+for t in ("1", "%d" % trained_steps):
+    f = os.path.join(work, f"labels-T{t}.npy")
+    rc, out_t, err = run(model, "eval", "--weights", w, "--data", val, "--steps", t, "--labels-out", f)
+    check(rc == 0 and f"T = {t}" in out_t, f"eval --steps {t} says its T ({(out_t + err).strip()[:160]})")
+    steps_out[t] = (out_t, np.load(f) if os.path.exists(f) else np.zeros(0))
+def scores(text):
+    return re.findall(r"FG-ARI [0-9.]+%, MBO [0-9.]+%", text)
+
+
+check(scores(steps_out["%d" % trained_steps][0]) == scores(out) != []
+      and np.array_equal(steps_out["%d" % trained_steps][1], lab),
+      "eval --steps at the trained T gives the default's scores and labels")
+check(steps_out["1"][1].shape == lab.shape and not np.array_equal(steps_out["1"][1], lab),
+      "eval --steps 1 clusters another state (after one step) than the trained T")
+png2 = os.path.join(work, "over-steps.png")
+t1 = os.path.join(work, "labels-T1-shifted.npy")
+np.save(t1, (steps_out["1"][1] + 5).astype(np.int32))
+prc, pout, perr = run(sys.executable, pictures, val, os.path.join(work, "labels.npy"), t1, png2, "--count", "3",
+                      "--names", "T=trained,T=1", threads=0)
+check(prc == 0 and "2 labels columns" in pout, f"objects_pictures.py draws two labels columns ({(pout + perr).strip()[:160]})")
+if prc == 0 and steps_out["1"][1].shape == (24, 32, 32):
+    pic = matplotlib.image.imread(png2)
+    right = np.round(pic[:, 3 * pic.shape[1] // 4:, :3] * 255).astype(int).reshape(-1, 3)
+    seen = {tuple(c) for c in np.unique(right, axis=0)}
+    want = {tuple(np.round(np.array(matplotlib.pyplot.get_cmap("tab10")(int(v))[:3]) * 255).astype(int))
+            for v in np.unique(steps_out["1"][1][:3] + 5)}
+    check(pic.shape[:2] == (480, 640) and want <= seen,
+          f"the picture over steps: 4 columns, the last one the last labels file's clusters ({pic.shape}, {len(want - seen)} missing)")
+prc, _, perr = run(sys.executable, pictures, val, labels, t1, png2, "--names", "one", threads=0)
+check(prc != 0 and "--names" in perr, f"objects_pictures.py: --names must title every labels column ({perr.strip()[:120]})")
 bad = os.path.join(work, "bad-labels.npy")
 np.save(bad, np.zeros((2, 8, 8), np.int32))
 prc, _, perr = run(sys.executable, pictures, val, bad, os.path.join(work, "bad.png"), threads=0)

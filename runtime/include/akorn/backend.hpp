@@ -14,6 +14,7 @@
 #include "akorn/ops/conv2d/cpu.hpp"
 #include "akorn/ops/cross_entropy/cpu.hpp"
 #include "akorn/ops/nt_xent/cpu.hpp"
+#include "akorn/ops/positional_encoding/cpu.hpp"
 #include "akorn/ops/elementwise/cpu.hpp"
 #include "akorn/ops/embedding/cpu.hpp"
 #include "akorn/ops/fc_j/cpu.hpp"

@@ -6,6 +6,7 @@
 
 #include "model_info.hpp"
 #include "akorn/ops/attn_j/gta_init.hpp"
+#include "akorn/ops/positional_encoding/sincos_init.hpp"
 #include "rng.hpp"
 
 namespace akorn {
@@ -31,6 +32,9 @@ void init_params(const ParamInfo* ps, int n, S* params, std::uint64_t seed) {
         break;
       case Init::Omega:  // theta = init/sqrt(2) * (1, 1): omega = ||theta|| starts at init
         for (index_t k = 0; k < p.elems; ++k) dst[k] = static_cast<S>(p.a / std::sqrt(2.0));
+        break;
+      case Init::SinCos2d:  // pe [H, W, C]
+        sincos2d_init<S>(p.shape[0], p.shape[1], p.shape[2], dst);
         break;
     }
   }

@@ -10,7 +10,7 @@
 
 namespace akorn {
 
-enum class Init { Uniform, Normal, Const, Gta, Omega };
+enum class Init { Uniform, Normal, Const, Gta, Omega, SinCos2d };
 
 struct InputInfo {
   const char* name;

@@ -183,6 +183,19 @@ struct ScaleBiasCase {
 };
 
 template <int P, int C>
+struct PositionalEncodingCase {
+  static std::string name() { return "PositionalEncoding P " + std::to_string(P) + " C " + std::to_string(C); }
+  template <class Be, typename S>
+  static void run(Buffers<Be, S>& b) {
+    using Op = typename Be::template PositionalEncoding<S, P, C>;
+    const int N = b.N;
+    const index_t n = N * index_t(P) * C;
+    Op::forward(N, b.rand("x", n), b.rand("pe", index_t(P) * C), b.out("y", n));
+    Op::backward(N, b.rand("dy", n), b.accum("dx", n), b.accum("dpe", index_t(P) * C));
+  }
+};
+
+template <int P, int C>
 struct BatchNormCase {
   static std::string name() { return "BatchNorm P " + std::to_string(P) + " C " + std::to_string(C); }
   template <class Be, typename S>
@@ -458,6 +471,8 @@ int main() {
   bad += check_case<GroupNormCase<6, 8, 4, true>>(3, tol);
   bad += check_case<GroupNormCase<6, 8, 2, false>>(2, tol);
   bad += check_case<ScaleBiasCase<6, 5>>(3, tol);
+  bad += check_case<PositionalEncodingCase<6, 8>>(3, tol);
+  bad += check_case<PositionalEncodingCase<64, 128>>(5, tol);  // more elements than a block's threads
   bad += check_case<BatchNormCase<6, 5>>(4, tol);
   bad += check_case<LinearCase<6, 5, 7, true>>(2, tol);
   bad += check_case<LinearCase<1, 8, 3, false>>(3, tol);

@@ -8,6 +8,7 @@
 #include "akorn/ops/conv2d/cuda.cuh"
 #include "akorn/ops/cross_entropy/cuda.cuh"
 #include "akorn/ops/nt_xent/cuda.cuh"
+#include "akorn/ops/positional_encoding/cuda.cuh"
 #include "akorn/ops/elementwise/cuda.cuh"
 #include "akorn/ops/embedding/cuda.cuh"
 #include "akorn/ops/fc_j/cuda.cuh"

@@ -24,6 +24,7 @@
   X(NormalizeOsc, (typename S, index_t E, int NOSC), (S, E, NOSC))                                        \
   X(NtXent, (typename S, int D), (S, D))                                                                  \
   X(OscillatorInit, (typename S, int P, int C, bool GIVEN), (S, P, C, GIVEN))                             \
+  X(PositionalEncoding, (typename S, int P, int C), (S, P, C))                                            \
   X(Pool, (typename S, int H, int W, int C, bool MAX, bool GLOBAL, int K, int STRIDE),                    \
     (S, H, W, C, MAX, GLOBAL, K, STRIDE))                                                                 \
   X(ReadOutConv, (typename S, int H, int W, int CIN, int CO, int NOUT, int K, int PAD),                   \

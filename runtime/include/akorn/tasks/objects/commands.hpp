@@ -107,6 +107,7 @@ int cmd_eval(const Args& a) {
   const long limit = a.get_int("limit", 0, 0, 100000000);
   const std::uint64_t seed = static_cast<std::uint64_t>(a.get_int("seed", 0, 0, 1L << 40));
   const std::string labels_out = a.get("labels-out", "");
+  const int steps = static_cast<int>(a.get_int("steps", 0, 0, 100000));
   ImageSet s = load_image_set(data);
   Runner<Spec, Be> r(batch);
   r.io.check_set(s, data);
@@ -114,8 +115,9 @@ int cmd_eval(const Args& a) {
   const index_t n = limit > 0 && limit < s.n ? limit : s.n;
   auto t0 = std::chrono::steady_clock::now();
   std::vector<int> labels;
-  const ObjectScores sc = r.evaluate(s, 0, n, co, seed, labels_out.empty() ? nullptr : &labels);
-  const std::string how = "k = " + std::to_string(co.k) + ", PCA <= " + std::to_string(co.components);
+  const ObjectScores sc = r.evaluate(s, 0, n, co, seed, labels_out.empty() ? nullptr : &labels, steps);
+  std::string how = "k = " + std::to_string(co.k) + ", PCA <= " + std::to_string(co.components);
+  if (steps > 0) how += ", T = " + std::to_string(steps);
   report_scores(data, n, how, sc, seconds_since(t0), Be::describe(), labels_out, labels, s);
   return 0;
 }
@@ -162,7 +164,8 @@ struct Commands {
            "        [--limit N] [--max-steps K] [--ckpt-every K] [--eval-every E] [--eval-limit N] [--clusters K]\n"
            "        [--resume yes]   (two augmented views of each image, NT-Xent; EMA 0.998)\n"
            "  eval --weights W --data DIR [--clusters K] [--pca D] [--limit N] [--batch B] [--seed S]\n"
-           "        [--labels-out FILE.npy]   FG-ARI and MBO of the clustered 'features' map\n"
+           "        [--labels-out FILE.npy] [--steps T]   FG-ARI and MBO of the clustered 'features' map\n"
+           "        (--steps: T Kuramoto steps instead of the trained number, same noise)\n"
            "  kmeans --data DIR [--clusters K] [--limit N] [--seed S] [--labels-out FILE.npy]\n"
            "        the baseline: k-means on each image's pixel colours, scored like eval\n";
   }
@@ -177,7 +180,7 @@ struct Commands {
     }
     if (cmd == "eval")
       return cmd_eval<Spec, Be>(parse_args(argc, argv, {"data", "weights", "clusters", "pca", "batch", "limit", "seed",
-                                                    "labels-out", "device", "tf32", "precision", "cuda-graph"}));
+                                                    "labels-out", "steps", "device", "tf32", "precision", "cuda-graph"}));
     if (cmd == "kmeans")
       return cmd_kmeans(parse_args(argc, argv, {"data", "clusters", "limit", "seed", "labels-out", "device", "tf32",
                                                 "precision", "cuda-graph"}));

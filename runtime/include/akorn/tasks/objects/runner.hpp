@@ -79,8 +79,9 @@ struct Runner {
 
   // The feature maps of images first .. first + n - 1 of a set, [n, h, w, D] (host); image i
   // draws its oscillators' noise as sample (first + i), so a result does not depend on the
-  // batch size.
-  void features(const ImageSet& s, index_t first, index_t n, std::uint64_t seed, float* out) {
+  // batch size. `steps` overrides the Kuramoto layers' T (0 = as trained): the same noise
+  // and weights at T = 1, 2, ... give the oscillators' states along one trajectory.
+  void features(const ImageSet& s, index_t first, index_t n, std::uint64_t seed, float* out, int steps = 0) {
     const index_t img = index_t(io.H) * io.W * 3;
     std::vector<float> host(static_cast<size_t>(max_batch * img));
     for (index_t b0 = 0; b0 < n; b0 += max_batch) {
@@ -92,16 +93,16 @@ struct Runner {
       std::vector<float*> optr(Spec::num_outputs, nullptr);
       optr[io.features] = feat_dev.data();
       model.infer(nb, Spec::template inputs_from<float>(iptr.data()), Spec::template outputs_from<float>(optr.data()), seed,
-                  std::uint64_t(first + b0), 0);
+                  std::uint64_t(first + b0), steps);
       Be::download(out + b0 * feature_elems(), feat_dev.data(), nb * feature_elems());
     }
   }
 
   // Labels per pixel [n, H, W] of images first .. first + n - 1 and their scores.
   ObjectScores evaluate(const ImageSet& s, index_t first, index_t n, const ClusterOptions& co, std::uint64_t seed,
-                        std::vector<int>* labels_out = nullptr) {
+                        std::vector<int>* labels_out = nullptr, int steps = 0) {
     std::vector<float> f(static_cast<size_t>(n * feature_elems()));
-    features(s, first, n, seed, f.data());
+    features(s, first, n, seed, f.data(), steps);
     ObjectScores sc;
     if (labels_out) labels_out->assign(static_cast<size_t>(n) * io.H * io.W, 0);
     std::vector<std::vector<int>> lab(static_cast<size_t>(n));
