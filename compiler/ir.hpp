@@ -9,13 +9,14 @@
 namespace akornc {
 
 // The revision of schema/akorn.fbs this compiler reads (its revision notes list them).
-constexpr int kSchemaRevision = 5;
+constexpr int kSchemaRevision = 6;
 
 enum class DType { F32, I32 };
 
 enum class OpKind {
   Embedding, OscillatorInit, Kuramoto, ReadOutConv, Conv2d, ReLU, Add,
-  GroupNorm, BatchNorm, Linear, Pool, CrossEntropyLoss, NtXentLoss, PositionalEncoding
+  GroupNorm, BatchNorm, Linear, Pool, CrossEntropyLoss, NtXentLoss, PositionalEncoding,
+  LayerNorm, GELU, IteratedSelfAttention
 };
 const char* op_kind_name(OpKind k);  // "Kuramoto", ... (the schema's name without "Options")
 
@@ -52,11 +53,14 @@ struct PoolAttrs { PoolKind kind = PoolKind::Avg; bool global = false; int kerne
 struct CrossEntropyLossAttrs { int target_offset = 0; };
 struct NtXentLossAttrs { float temperature = 0.1f; };
 struct PositionalEncodingAttrs { bool learned = true; };
+struct LayerNormAttrs { float eps = 1e-5f; };
+struct GELUAttrs {};
+struct IteratedSelfAttentionAttrs { int steps = 0, heads = 8; bool gta = false; float eps = 1e-5f; };
 
 using OpAttrs = std::variant<EmbeddingAttrs, OscillatorInitAttrs, KuramotoAttrs, ReadOutConvAttrs,
                              Conv2dAttrs, ReLUAttrs, AddAttrs, GroupNormAttrs, BatchNormAttrs,
                              LinearAttrs, PoolAttrs, CrossEntropyLossAttrs, NtXentLossAttrs,
-                             PositionalEncodingAttrs>;
+                             PositionalEncodingAttrs, LayerNormAttrs, GELUAttrs, IteratedSelfAttentionAttrs>;
 
 struct Op {
   int index = 0;                     // position in the spec's op list

@@ -160,6 +160,12 @@ struct OpLowering {
   virtual bool bwd_needs_output(const OpCtx&, int) const { return true; }
   // Outputs written straight to the caller (never in the arena), e.g. the energy trace.
   virtual bool output_is_external(const OpCtx&, int) const { return false; }
+  // T of an op that unrolls steps (Kuramoto, IteratedSelfAttention), else 0: its inference
+  // reads the run's `steps` (0 = T), and the largest is the model's trained T.
+  virtual int unrolled_steps(const OpCtx&) const { return 0; }
+  // The smallest batch at which the op's gradient says something (the model's grad-model test
+  // runs at the largest over its ops, at least 2).
+  virtual int gradient_check_batch(const OpCtx&) const { return 2; }
   // Kernel type aliases {suffix, type}: alias "K_<op>" + suffix = "akorn::Conv2d<S, 9, ...>".
   virtual std::vector<std::pair<std::string, std::string>> kernel_types(const OpCtx&) const = 0;
   virtual std::string summary(const OpCtx&) const = 0;       // one line for comments and `check`

@@ -93,6 +93,10 @@ OPTION_DEFAULTS = {
     "CrossEntropyLossOptions": {"target_offset": (0, None)},
     "NtXentLossOptions": {"temperature": (0.1, None)},
     "PositionalEncodingOptions": {"learned": (True, None)},
+    "LayerNormOptions": {"eps": (1e-5, None)},
+    "GELUOptions": {},
+    "IteratedSelfAttentionOptions": {"steps": (REQUIRED, None), "heads": (8, None), "gta": (False, None),
+                                     "eps": (1e-5, None)},
 }
 
 LOSS_KINDS = {"CrossEntropyLoss", "NtXentLoss"}
@@ -106,6 +110,8 @@ FLOAT32_FIELDS = {
     "GroupNormOptions": {"eps"},
     "BatchNormOptions": {"eps", "momentum"},
     "NtXentLossOptions": {"temperature"},
+    "LayerNormOptions": {"eps"},
+    "IteratedSelfAttentionOptions": {"eps"},
 }
 
 
@@ -278,6 +284,13 @@ def infer_shapes(spec):
             if s[2] % 4:
                 raise SpecError(f"op {op.name!r}: C % 4 != 0")
             outs = [("Float32", list(s))]
+        elif k in ("LayerNorm", "GELU"):
+            outs = [("Float32", list(feat(0)))]
+        elif k == "IteratedSelfAttention":
+            s = feat(0)
+            if s[2] % o["heads"]:
+                raise SpecError(f"op {op.name!r}: C % heads != 0")
+            outs = [("Float32", list(s))]
         else:
             raise SpecError(f"unknown op kind {k}")
         if len(outs) != len(op.outputs):
@@ -355,6 +368,17 @@ def op_params(op, in_shapes):
         return ps
     if k == "PositionalEncoding":
         return [("pe", list(in_shapes[0][1]), "posenc")]
+    if k == "LayerNorm":
+        C = in_shapes[0][1][2]
+        return [("weight", [C], "norm_weight"), ("bias", [C], "norm_bias")]
+    if k == "IteratedSelfAttention":
+        H, W, C = in_shapes[0][1]
+        ps = [("ln.weight", [C], "norm_weight"), ("ln.bias", [C], "norm_bias"),
+              ("attn.w_qkv", [3 * C, C], ("fan", C)), ("attn.b_qkv", [3 * C], ("fan", C)),
+              ("attn.w_o", [C, C], ("fan", C)), ("attn.b_o", [C], ("fan", C))]
+        if o["gta"]:
+            ps += [("attn.gta", [4, H * W, C // o["heads"] // 2, 2, 2], "gta")]
+        return ps
     return []
 
 
@@ -398,6 +422,28 @@ def gta_init(H, W, hd):
                 c, s = math.cos(t), math.sin(t)
                 M[i * W + j, f] = [[c, -s], [s, c]]
     return M
+
+
+def layer_norm(x, eps, weight, bias):
+    """Over the last (channel) axis of each position: biased variance, eps inside the root."""
+    mu = x.mean(axis=-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * weight + bias
+
+
+def gelu(x):
+    """x Phi(x), Phi the standard normal CDF (the exact GELU), via math.erf per element."""
+    return x * 0.5 * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
+
+
+def iterated_self_attention(x0, o, prm, steps=None):
+    """T steps of x <- x + attn_J(LayerNorm(x)) with one set of weights (ItrSA)."""
+    x = x0
+    for _ in range(steps or o["steps"]):
+        u = layer_norm(x, o["eps"], prm["ln.weight"], prm["ln.bias"])
+        x = x + attn_J(u, o["heads"], prm["attn.w_qkv"], prm["attn.b_qkv"], prm["attn.w_o"], prm["attn.b_o"],
+                       prm.get("attn.gta"))
+    return x
 
 
 def sincos2d(H, W, C):
@@ -770,6 +816,12 @@ def forward(spec, params, inputs, mode="eval", noise_seed=0, sample0=0, extras=N
             outs = [nt_xent(ins[0], o["temperature"])]
         elif k == "PositionalEncoding":
             outs = [ins[0] + prm["pe"]]
+        elif k == "LayerNorm":
+            outs = [layer_norm(ins[0], o["eps"], prm["weight"], prm["bias"])]
+        elif k == "GELU":
+            outs = [gelu(ins[0])]
+        elif k == "IteratedSelfAttention":
+            outs = [iterated_self_attention(ins[0], o, prm, steps=steps)]
         else:
             raise SpecError(k)
         for name, v in zip(op.outputs, outs):

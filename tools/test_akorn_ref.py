@@ -303,6 +303,17 @@ def test_attn(rng):
     want = [math.sin(3), math.cos(3), math.sin(.03), math.cos(.03),
             math.sin(2), math.cos(2), math.sin(.02), math.cos(.02)]
     check("sin/cos positional encoding at (2, 3), C=8", pe.shape == (4, 5, 8) and np.allclose(pe[2, 3], want, atol=1e-15))
+    # LayerNorm and GELU by hand, ItrSA against its loop written out with naive attention
+    xl = rng.normal(size=(2, 3, 4, 6))
+    wl, bl = rng.normal(size=6), rng.normal(size=6)
+    ok = True
+    yl = ref.layer_norm(xl, 1e-5, wl, bl)
+    for idx in np.ndindex(2, 3, 4):
+        v = xl[idx]
+        ok &= np.allclose(yl[idx], (v - v.mean()) / math.sqrt(v.var() + 1e-5) * wl + bl, atol=1e-14)
+    check("LayerNorm over channels (biased variance)", ok)
+    check("GELU(1) = Phi(1), GELU(-1) = Phi(1) - 1, GELU(0) = 0",
+          np.allclose(ref.gelu(np.array([1.0, -1.0, 0.0])), [0.841344746068543, -0.158655253931457, 0.0], atol=1e-14))
     C2, P = 4, 6
     xf = rng.normal(size=(2, 2, 3, C2))
     w = rng.normal(size=(C2 * P, C2 * P))

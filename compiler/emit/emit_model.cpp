@@ -158,7 +158,7 @@ struct Emitter {
       bind.add(r.role, "S* " + r.role + " = A(" + S(offset_of(ph, BufferKey::op_buffer(lop.op->index, r.role))) + ");  // " +
                            r.what + ", " + S(r.elems) + " per sample");
     }
-    if (ph == Phase::Infer && lop.op->kind == OpKind::Kuramoto) body.line("const int steps = steps_;");
+    if (ph == Phase::Infer && L.unrolled_steps(ctx) > 0) body.line("const int steps = steps_;");
     if (backward) {
       const int my_step = plan(ph).schedule.bwd_step[static_cast<size_t>(&lop - prog.ops.data())];
       // gradients of the outputs (read) ...
@@ -299,9 +299,8 @@ struct Emitter {
     }
     w.line("inline constexpr bool kTrainable = " + B(g.loss_op >= 0) + ";");
     int trainT = 0;
-    for (const auto& op : m.ops)
-      if (op.kind == OpKind::Kuramoto) trainT = std::max(trainT, op.as<KuramotoAttrs>().steps);
-    w.line("inline constexpr int kTrainedSteps = " + S(trainT) + ";  // T of the Kuramoto layers");
+    for (const LoweredOp& lop : prog.ops) trainT = std::max(trainT, lop.impl->unrolled_steps(OpCtx{prog, lop}));
+    w.line("inline constexpr int kTrainedSteps = " + S(trainT) + ";  // T of the unrolled layers");
     w.line();
     // class
     w.line("// The model at fixed sizes. S = float for use, double for gradient checks. Be = the");

@@ -65,7 +65,8 @@ struct TestEmitter {
     w.line("if (mode == \"plan\") akorn::testing::check_plans<Spec>(kTokenRanges, rep);");
     if (g.loss_op >= 0) {
       w.line("else if (mode == \"grad-ops\") grad_ops(rep, probes);");
-      w.line("else if (mode == \"grad-model\") akorn::testing::check_model_gradients<Spec>(kTokenRanges, 2, probes, rep);");
+      w.line("else if (mode == \"grad-model\") akorn::testing::check_model_gradients<Spec>(kTokenRanges, " +
+             S(gradient_check_batch()) + ", probes, rep);");
     }
     w.open("else if (mode == \"golden\" && argc > 2) {");
     w.line("const std::vector<std::string> paths(argv + 3, argv + argc);  // e.g. \"train\": only those cases");
@@ -84,6 +85,13 @@ struct TestEmitter {
     w.line("return rep.finish();");
     w.close();
     return w.str();
+  }
+
+  // The batch of the gradient checks: 2, or more where an op needs it (NT-Xent: 4).
+  int gradient_check_batch() const {
+    int batch = 2;
+    for (const LoweredOp& lop : prog.ops) batch = std::max(batch, lop.impl->gradient_check_batch(OpCtx{prog, lop}));
+    return batch;
   }
 
   void emit_grad_ops(Writer& w) const {
@@ -126,7 +134,7 @@ struct TestEmitter {
       if (lop.op->index == g.loss_op) w.line("c.is_loss = true;");
       w.line("c.fwd = [](M& m) { m.fwd_" + id + "(); };");
       w.line("c.bwd = [](M& m) { m.bwd_" + id + "(); };");
-      w.line("akorn::testing::check_op_gradients<Spec>(c, kTokenRanges, 2, probes, rep);");
+      w.line("akorn::testing::check_op_gradients<Spec>(c, kTokenRanges, " + S(gradient_check_batch()) + ", probes, rep);");
       w.close();
     }
     w.close();

@@ -164,6 +164,7 @@ struct KuramotoLowering : OpLowering {
   }
   bool output_is_external(const OpCtx&, int i) const override { return i == 1; }
   bool bwd_needs_output(const OpCtx&, int) const override { return false; }
+  int unrolled_steps(const OpCtx& c) const override { return c.op().as<KuramotoAttrs>().steps; }
 
   std::vector<ParamDecl> params(const OpCtx& c) const override {
     auto& a = c.op().as<KuramotoAttrs>();

@@ -17,6 +17,9 @@ const OpDef& op_pool();
 const OpDef& op_cross_entropy();
 const OpDef& op_nt_xent();
 const OpDef& op_positional_encoding();
+const OpDef& op_layer_norm();
+const OpDef& op_gelu();
+const OpDef& op_iterated_self_attention();
 
 namespace {
 
@@ -25,7 +28,8 @@ const std::vector<const OpDef*>& op_table() {
     std::vector<const OpDef*> t{&op_embedding(), &op_oscillator_init(), &op_kuramoto(), &op_readout_conv(),
                                 &op_conv2d(),    &op_relu(),            &op_add(),      &op_group_norm(),
                                 &op_batch_norm(), &op_linear(),         &op_pool(),     &op_cross_entropy(),
-                                &op_nt_xent(),    &op_positional_encoding()};
+                                &op_nt_xent(),    &op_positional_encoding(), &op_layer_norm(),
+                                &op_gelu(),      &op_iterated_self_attention()};
     // OpKind k is the schema's OpOptions type k + 1 (parse.cpp relies on it)
     for (size_t k = 0; k < t.size(); ++k)
       if (static_cast<size_t>(t[k]->kind) != k || fb::EnumNameOpOptions(static_cast<fb::OpOptions>(k + 1)) !=

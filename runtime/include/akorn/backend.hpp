@@ -15,6 +15,8 @@
 #include "akorn/ops/cross_entropy/cpu.hpp"
 #include "akorn/ops/nt_xent/cpu.hpp"
 #include "akorn/ops/positional_encoding/cpu.hpp"
+#include "akorn/ops/gelu/cpu.hpp"
+#include "akorn/ops/layer_norm/cpu.hpp"
 #include "akorn/ops/elementwise/cpu.hpp"
 #include "akorn/ops/embedding/cpu.hpp"
 #include "akorn/ops/fc_j/cpu.hpp"

@@ -17,10 +17,12 @@ namespace akorn::hd {
 template <typename S> AKORN_HD S sqrt(S v) { return ::sqrt(v); }  // sqrtf for float
 template <typename S> AKORN_HD S exp(S v) { return ::exp(v); }
 template <typename S> AKORN_HD S log(S v) { return ::log(v); }
+template <typename S> AKORN_HD S erf(S v) { return ::erf(v); }
 #else
 template <typename S> AKORN_HD S sqrt(S v) { return std::sqrt(v); }
 template <typename S> AKORN_HD S exp(S v) { return std::exp(v); }
 template <typename S> AKORN_HD S log(S v) { return std::log(v); }
+template <typename S> AKORN_HD S erf(S v) { return std::erf(v); }
 #endif
 
 }  // namespace akorn::hd

@@ -295,6 +295,13 @@ void check_model_gradients(const std::vector<TokenRange>& ranges, int N, int pro
   rep.check(std::isfinite(L0), "grad-model: loss is finite (" + std::to_string(L0) + ")");
   inst.model.train_backward();
   std::vector<double> g = inst.grads;
+  // a loss that does not depend on the parameters at this batch makes every check below vacuous
+  bool any_grad = false;
+  for (int p = 0; p < Spec::num_params; ++p)
+    for (index_t k = 0; k < Spec::params[p].elems && Spec::params[p].trainable && !any_grad; ++k)
+      any_grad = g[size_t(Spec::params[p].offset + k)] != 0.0;
+  rep.check(any_grad, "grad-model: the loss depends on the trainable parameters at batch " + std::to_string(N) +
+                          " (a gradient is not zero)");
   Rng rng(11);
   auto fd_at = [&](index_t at, double h) {
     inst.params = saved;

@@ -196,6 +196,35 @@ struct PositionalEncodingCase {
 };
 
 template <int P, int C>
+struct LayerNormCase {
+  static std::string name() { return "LayerNorm P " + std::to_string(P) + " C " + std::to_string(C); }
+  template <class Be, typename S>
+  static void run(Buffers<Be, S>& b) {
+    using Op = typename Be::template LayerNorm<S, P, C>;
+    const int N = b.N;
+    const index_t n = N * index_t(P) * C;
+    const S* x = b.rand("x", n);
+    const S* w = b.rand("weight", C, 0.5, 1.5);
+    S* saved = b.out("saved", N * Op::saved_elems);
+    Op::forward(N, x, w, b.rand("bias", C), S(1e-5), b.out("y", n), saved);
+    Op::backward(N, x, w, saved, b.rand("dy", n), b.accum("dx", n), b.accum("dweight", C), b.accum("dbias", C));
+  }
+};
+
+template <index_t E>
+struct GELUCase {
+  static std::string name() { return "GELU E " + std::to_string(E); }
+  template <class Be, typename S>
+  static void run(Buffers<Be, S>& b) {
+    using Op = typename Be::template GELU<S, E>;
+    const int N = b.N;
+    const S* x = b.rand("x", N * E, -4.0, 4.0);
+    Op::forward(N, x, b.out("y", N * E));
+    Op::backward(N, x, b.rand("dy", N * E), b.accum("dx", N * E));
+  }
+};
+
+template <int P, int C>
 struct BatchNormCase {
   static std::string name() { return "BatchNorm P " + std::to_string(P) + " C " + std::to_string(C); }
   template <class Be, typename S>
@@ -472,6 +501,9 @@ int main() {
   bad += check_case<GroupNormCase<6, 8, 2, false>>(2, tol);
   bad += check_case<ScaleBiasCase<6, 5>>(3, tol);
   bad += check_case<PositionalEncodingCase<6, 8>>(3, tol);
+  bad += check_case<LayerNormCase<6, 5>>(3, tol);
+  bad += check_case<LayerNormCase<64, 128>>(4, tol);
+  bad += check_case<GELUCase<37>>(5, tol);
   bad += check_case<PositionalEncodingCase<64, 128>>(5, tol);  // more elements than a block's threads
   bad += check_case<BatchNormCase<6, 5>>(4, tol);
   bad += check_case<LinearCase<6, 5, 7, true>>(2, tol);

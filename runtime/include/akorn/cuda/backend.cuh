@@ -9,6 +9,8 @@
 #include "akorn/ops/cross_entropy/cuda.cuh"
 #include "akorn/ops/nt_xent/cuda.cuh"
 #include "akorn/ops/positional_encoding/cuda.cuh"
+#include "akorn/ops/gelu/cuda.cuh"
+#include "akorn/ops/layer_norm/cuda.cuh"
 #include "akorn/ops/elementwise/cuda.cuh"
 #include "akorn/ops/embedding/cuda.cuh"
 #include "akorn/ops/fc_j/cuda.cuh"

@@ -20,6 +20,8 @@
   X(GroupNorm, (typename S, int P, int C, int G, bool AFFINE), (S, P, C, G, AFFINE))                      \
   X(KuramotoStep, (typename S, int P, int C, int NOSC, OmegaMode OM, bool PROJECT),                       \
     (S, P, C, NOSC, OM, PROJECT))                                                                         \
+  X(GELU, (typename S, index_t E), (S, E))                                                                \
+  X(LayerNorm, (typename S, int P, int C), (S, P, C))                                                     \
   X(Linear, (typename S, int P, int IN, int OUT, bool BIAS), (S, P, IN, OUT, BIAS))                       \
   X(NormalizeOsc, (typename S, index_t E, int NOSC), (S, E, NOSC))                                        \
   X(NtXent, (typename S, int D), (S, D))                                                                  \
