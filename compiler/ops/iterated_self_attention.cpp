@@ -10,6 +10,7 @@
 #include <akorn/ops/attn_j/layout.hpp>
 #include <akorn/ops/layer_norm/layout.hpp>
 
+#include "attention.hpp"
 #include "op.hpp"
 
 namespace akornc {
@@ -31,21 +32,11 @@ std::vector<OutSpec> infer(const CheckCtx& c) {
   const auto& a = c.op.as<IteratedSelfAttentionAttrs>();
   c.expect_features(0, "x0");
   const auto& s = c.in[0]->shape;
-  const int64_t H = s[0], W = s[1], C = s[2], P = H * W;
   if (a.steps < 1 || a.steps > kMaxSteps)
     c.fail("steps must be in [1, " + std::to_string(kMaxSteps) + "] (got " + std::to_string(a.steps) + ")");
-  if (a.heads < 1) c.fail("heads must be >= 1 (got " + std::to_string(a.heads) + ")");
-  if (C % a.heads != 0) c.fail("channels " + std::to_string(C) + " is not divisible by heads=" + std::to_string(a.heads));
-  const int64_t hd = C / a.heads;
-  if (a.gta && hd % 2 != 0) c.fail("GTA needs an even head dimension (C/heads = " + std::to_string(hd) + ")");
-  if (sat_mul(P, P) > kMaxElems)
-    c.fail("attention over " + std::to_string(P) + " positions needs a " + std::to_string(P) + "x" + std::to_string(P) +
-           " matrix per head (too large)");
+  attention::check(c, "attn", s[0], s[1], s[2], a.heads, a.gta);
   c.check_finite("eps", a.eps, /*positive=*/true);
-  c.check_param("ln.weight", {C});
-  c.check_param("attn.w_qkv", {3 * C, C});
-  c.check_param("attn.w_o", {C, C});
-  if (a.gta) c.check_param("attn.gta", {4, P, hd / 2, 2, 2});
+  c.check_param("ln.weight", {s[2]});
   return {OutSpec{DType::F32, s, false}};
 }
 
@@ -84,20 +75,9 @@ struct IteratedSelfAttentionLowering : OpLowering {
   std::vector<ParamDecl> params(const OpCtx& c) const override {
     auto& a = c.op().as<IteratedSelfAttentionAttrs>();
     Sizes s = sizes_of(c);
-    const double b = fan_in_bound(s.C);
     std::vector<ParamDecl> ps{make_param("ln.weight", {s.C}, ParamDecl::Init::Const, 1.0),
-                              make_param("ln.bias", {s.C}, ParamDecl::Init::Const, 0.0),
-                              make_param("attn.w_qkv", {3 * s.C, s.C}, ParamDecl::Init::Uniform, b),
-                              make_param("attn.b_qkv", {3 * s.C}, ParamDecl::Init::Uniform, b),
-                              make_param("attn.w_o", {s.C, s.C}, ParamDecl::Init::Uniform, b),
-                              make_param("attn.b_o", {s.C}, ParamDecl::Init::Uniform, b)};
-    if (a.gta) {
-      ParamDecl g = make_param("attn.gta", {4, s.P, s.hd / 2, 2, 2}, ParamDecl::Init::Gta, 0.0);
-      g.gta_h = s.H;
-      g.gta_w = s.W;
-      g.gta_hd = s.hd;
-      ps.push_back(g);
-    }
+                              make_param("ln.bias", {s.C}, ParamDecl::Init::Const, 0.0)};
+    for (ParamDecl& p : attention::params("attn", s.H, s.W, s.C, s.heads, a.gta)) ps.push_back(p);
     return ps;
   }
 
@@ -141,7 +121,6 @@ struct IteratedSelfAttentionLowering : OpLowering {
     auto& a = c.op().as<IteratedSelfAttentionAttrs>();
     Sizes s = sizes_of(c);
     const std::string K = c.kt();
-    const std::string gta = a.gta ? "attn_gta" : "nullptr";
     const std::string eps = F(a.eps);
     w.line("const akorn::index_t PC = " + S(s.PC) + ";  // elements of one state per sample");
     if (phase == Phase::Infer) {
@@ -152,8 +131,7 @@ struct IteratedSelfAttentionLowering : OpLowering {
       w.line("Be::copy(x_cur, x0, N * PC);");
       w.open("for (int t = 0; t < T; ++t) {");
       w.line(K + "_ln::forward(N, x_cur, ln_weight, ln_bias, " + eps + ", U, stats);  // u = LayerNorm(x_t)");
-      w.line(K + "_attn::forward(N, U, attn_w_qkv, attn_b_qkv, attn_w_o, attn_b_o, " + gta +
-             ", attn_out, Jsaved, Jws);  // a = Attn(u)");
+      w.line(attention::forward_call(K + "_attn", "attn", a.gta, "U", "attn_out", "Jsaved", "Jws") + "  // a = Attn(u)");
       w.line(K + "_add::forward(N, x_cur, attn_out, x_nxt);  // x_t+1 = x_t + a");
       w.line("std::swap(x_cur, x_nxt);");
       w.close();
@@ -167,8 +145,8 @@ struct IteratedSelfAttentionLowering : OpLowering {
     w.line("S* u = U + t * N * PC;");
     w.line(K + "_ln::forward(N, x, ln_weight, ln_bias, " + eps + ", u, stats + t * N * " + S(s.stats) +
            ");  // u = LayerNorm(x_t)");
-    w.line(K + "_attn::forward(N, u, attn_w_qkv, attn_b_qkv, attn_w_o, attn_b_o, " + gta + ", attn_out, Jsaved + t * N * " +
-           S(s.j_saved) + ", Jws);  // a = Attn(u)");
+    w.line(attention::forward_call(K + "_attn", "attn", a.gta, "u", "attn_out", "Jsaved + t * N * " + S(s.j_saved), "Jws") +
+           "  // a = Attn(u)");
     w.line(K + "_add::forward(N, x, attn_out, X + (t + 1) * N * PC);  // x_t+1 = x_t + a");
     w.close();
     w.line("Be::copy(xT, X + T * N * PC, N * PC);");
@@ -189,13 +167,8 @@ struct IteratedSelfAttentionLowering : OpLowering {
     w.line("Be::copy(g_prev, g, N * PC);  // the residual passes dL/dx_t+1 on");
     w.line("Be::fill(dU, N * PC, S(0));");
     w.line("// the attention: dU = Attn^T g, and its parameter gradients");
-    w.line(K + "_attn::backward(N, u, attn_w_qkv, attn_w_o, " + std::string(a.gta ? "attn_gta" : "nullptr") +
-           ", Jsaved + t * N * " + S(s.j_saved) + ", g, dU, " +
-           grad_or_null(c.param_trainable("attn.w_qkv"), "attn_w_qkv") + ", " +
-           grad_or_null(c.param_trainable("attn.b_qkv"), "attn_b_qkv") + ", " +
-           grad_or_null(c.param_trainable("attn.w_o"), "attn_w_o") + ", " +
-           grad_or_null(c.param_trainable("attn.b_o"), "attn_b_o") + ", " +
-           grad_or_null(a.gta && c.param_trainable("attn.gta"), "attn_gta") + ", Jws_b);");
+    w.line(attention::backward_call(c, K + "_attn", "attn", a.gta, "u", "Jsaved + t * N * " + S(s.j_saved), "g", "dU",
+                                    "Jws_b"));
     w.line("// the norm: g_prev += LayerNorm^T dU");
     w.line(K + "_ln::backward(N, x, ln_weight, stats + t * N * " + S(s.stats) + ", dU, g_prev, " +
            grad_or_null(c.param_trainable("ln.weight"), "ln_weight") + ", " +

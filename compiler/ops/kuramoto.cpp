@@ -17,6 +17,7 @@
 #include <akorn/ops/fc_j/layout.hpp>
 #include <akorn/ops/group_norm/layout.hpp>
 
+#include "attention.hpp"
 #include "op.hpp"
 
 namespace akornc {
@@ -66,22 +67,9 @@ std::vector<OutSpec> infer(const CheckCtx& c) {
   c.check_finite("omega_init", a.omega_init);
 
   switch (a.connectivity) {
-    case Connectivity::Attn: {
-      if (a.heads < 1) c.fail("heads must be >= 1 (got " + std::to_string(a.heads) + ")");
-      if (C % a.heads != 0)
-        c.fail("channels " + std::to_string(C) + " is not divisible by heads=" + std::to_string(a.heads));
-      const int64_t hd = C / a.heads;
-      if (a.gta && hd % 2 != 0)
-        c.fail("GTA needs an even head dimension (C/heads = " + std::to_string(hd) + ")");
-      c.check_param("J.w_qkv", {3 * C, C});
-      c.check_param("J.w_o", {C, C});
-      // attention matrix per head: P x P
-      if (sat_mul(P, P) > kMaxElems)
-        c.fail("attention over " + std::to_string(P) + " positions needs a " + std::to_string(P) + "x" +
-               std::to_string(P) + " matrix per head (too large)");
-      if (a.gta) c.check_param("J.gta", {4, P, hd / 2, 2, 2});  // sets q, k, v, o
+    case Connectivity::Attn:
+      attention::check(c, "J", H, W, C, a.heads, a.gta);
       break;
-    }
     case Connectivity::Conv: {
       if (a.kernel_size < 1 || a.kernel_size % 2 == 0 || a.kernel_size > kMaxKernel)
         c.fail("conv J needs an odd kernel_size in [1, " + std::to_string(kMaxKernel - 1) + "] (got " +
@@ -178,21 +166,9 @@ struct KuramotoLowering : OpLowering {
       ps.push_back(make_param("cnorm.bias", {s.C}, ParamDecl::Init::Const, 0.0));
     }
     switch (a.connectivity) {
-      case Connectivity::Attn: {
-        double b = fan_in_bound(s.C);
-        ps.push_back(make_param("J.w_qkv", {3 * s.C, s.C}, ParamDecl::Init::Uniform, b));
-        ps.push_back(make_param("J.b_qkv", {3 * s.C}, ParamDecl::Init::Uniform, b));
-        ps.push_back(make_param("J.w_o", {s.C, s.C}, ParamDecl::Init::Uniform, b));
-        ps.push_back(make_param("J.b_o", {s.C}, ParamDecl::Init::Uniform, b));
-        if (a.gta) {
-          ParamDecl g = make_param("J.gta", {4, s.P, s.hd / 2, 2, 2}, ParamDecl::Init::Gta, 0.0);
-          g.gta_h = s.H;
-          g.gta_w = s.W;
-          g.gta_hd = s.hd;
-          ps.push_back(g);
-        }
+      case Connectivity::Attn:
+        for (ParamDecl& p : attention::params("J", s.H, s.W, s.C, s.heads, a.gta)) ps.push_back(p);
         break;
-      }
       case Connectivity::Conv: {
         double b = fan_in_bound(static_cast<int64_t>(s.C) * s.k * s.k);
         ps.push_back(make_param("J.weight", {s.C, s.C, s.k, s.k}, ParamDecl::Init::Uniform, b));
@@ -310,8 +286,7 @@ struct KuramotoLowering : OpLowering {
     std::string ws = has_ws ? "Jws" : "nullptr";
     switch (a.connectivity) {
       case Connectivity::Attn:
-        w.line(K + "::forward(N, x, J_w_qkv, J_b_qkv, J_w_o, J_b_o, " + (a.gta ? "J_gta" : "nullptr") +
-               ", " + jx + ", " + jsaved + ", " + ws + ");");
+        w.line(attention::forward_call(K, "J", a.gta, "x", jx, jsaved, ws));
         break;
       case Connectivity::Conv:
       case Connectivity::Fc:
@@ -418,8 +393,7 @@ struct KuramotoLowering : OpLowering {
       const std::string KJ = K + "_J";
       std::string ws = s.j_fwd_ws ? "Jws_b" : "nullptr";
       if (aa.connectivity == Connectivity::Attn)
-        w.line(KJ + "::forward(N, x, J_w_qkv, J_b_qkv, J_w_o, J_b_o, " + std::string(aa.gta ? "J_gta" : "nullptr") +
-               ", Jx_t, " + jsaved + ", " + ws + ");");
+        w.line(attention::forward_call(KJ, "J", aa.gta, "x", "Jx_t", jsaved, ws));
       else
         w.line(KJ + "::forward(N, x, J_weight, J_bias, Jx_t, " + ws + ");");
     } else {
@@ -434,12 +408,7 @@ struct KuramotoLowering : OpLowering {
     std::string jws = (s.j_bwd_ws || (recompute && s.j_fwd_ws)) ? "Jws_b" : "nullptr";
     switch (a.connectivity) {
       case Connectivity::Attn:
-        w.line(K + "_J::backward(N, x, J_w_qkv, J_w_o, " + std::string(a.gta ? "J_gta" : "nullptr") + ", " +
-               jsaved + ", dy, g_prev, " + grad_or_null(c.param_trainable("J.w_qkv"), "J_w_qkv") + ", " +
-               grad_or_null(c.param_trainable("J.b_qkv"), "J_b_qkv") + ", " +
-               grad_or_null(c.param_trainable("J.w_o"), "J_w_o") + ", " +
-               grad_or_null(c.param_trainable("J.b_o"), "J_b_o") + ", " +
-               grad_or_null(a.gta && c.param_trainable("J.gta"), "J_gta") + ", " + jws + ");");
+        w.line(attention::backward_call(c, K + "_J", "J", a.gta, "x", jsaved, "dy", "g_prev", jws));
         break;
       case Connectivity::Conv:
       case Connectivity::Fc:
