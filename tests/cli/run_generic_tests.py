@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import struct
+import zlib
 import sys
 
 import numpy as np
@@ -219,6 +220,20 @@ refused("non-finite features", ["--weights", gw, "--out", w("bad-out"), "--input
 with open(w("not.npy"), "wb") as f:
     f.write(b"hello")
 refused("a file that is not .npy", good + ["--input", "board=" + w("not.npy")], "not.npy")
+# shapes whose element count wraps 64 bits are too large, not 0 elements: a .npy of
+# [2^32, 2^32, 16] and a weight file (valid CRC) with a tensor of [2^39, 2^39]
+with open(w("wrap.npy"), "wb") as f:
+    hdr = b"{'descr': '<i4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }"
+    hdr += b" " * (63 - (10 + len(hdr)) % 64) + b"\n"
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr)
+refused("a .npy shape of 2^68 elements", good + ["--input", "board=" + w("wrap.npy")], "too large")
+body = b"AKORNTF1" + struct.pack("<II", 1, 1) + struct.pack("<H", 1) + b"x" + bytes([0, 2]) + struct.pack("<qq", 2**39, 2**39)
+body += struct.pack("<QQ", 64, 0)
+body += b"\0" * (64 - len(body))
+with open(w("wrap.akw"), "wb") as f:
+    f.write(body + struct.pack("<I", zlib.crc32(body)))
+refused("a weight tensor of 2^78 elements", ["--weights", w("wrap.akw"), "--out", w("bad-out"), "--input",
+                                             "board=" + w("boards.npy")], "too large")
 refused("another model's weights", ["--weights", gw, "--out", w("bad-out"), "--input", "board=" + w("boards.npy")],
         "conv-two-block")
 os.makedirs(w("exists"))

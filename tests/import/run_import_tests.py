@@ -293,6 +293,10 @@ p = variant("bytes.safetensors", lambda ts: [t if t[0] != PFX + CB else [t[0], "
 bad("bytes.safetensors", None, ["bytes.safetensors", CB, "[65]", "260 bytes"], "shape/byte-count mismatch")
 p = variant("shape.safetensors", lambda ts: [t if t[0] != PFX + CB else [t[0], "F32", [32], t[3][:128]] for t in ts])
 bad("shape.safetensors", None, ["shape.safetensors", CB, "[32]", "[64]"], "wrong shape names tensor and both shapes")
+# a shape whose element count wraps 64 bits (2^32 * 2^32 * 16 = 2^68) is too large, not "0 elements"
+p = variant("wrap.safetensors", lambda ts: [t if t[0] != PFX + CB else [t[0], "F32", [2**32, 2**32, 16], t[3]] for t in ts])
+bad("wrap.safetensors", None, ["wrap.safetensors", CB, "[4294967296, 4294967296, 16]", "too large"],
+    "a shape of 2^68 elements (the product wraps 64 bits)")
 
 
 def overlap(hb):

@@ -21,6 +21,14 @@ struct Error : std::runtime_error {
   throw Error(msg + " [" + file + ":" + std::to_string(line) + "]");
 }
 
+// acc *= d for sizes read from a file: false (acc unchanged) when the product would pass
+// `limit`. Checked before multiplying, so a shape like [2^32, 2^32, 16] never wraps to 0.
+inline bool mul_within(std::uint64_t& acc, std::uint64_t d, std::uint64_t limit) {
+  if (d != 0 && acc > limit / d) return false;
+  acc *= d;
+  return true;
+}
+
 }  // namespace akorn
 
 // AKORN_CHECK(cond, msg): throw akorn::Error(msg + file:line) unless cond. msg is a

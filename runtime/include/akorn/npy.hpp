@@ -90,11 +90,10 @@ inline NpyArray load_npy(const std::string& path) {
     a.shape.push_back(v);
   }
   size_t esize = a.dtype == "|u1" ? 1 : (a.dtype == "<f4" || a.dtype == "<i4") ? 4 : 8;
-  std::int64_t count = 1;  // every dimension < 2^40: the product is checked before it can wrap
-  for (std::int64_t d : a.shape) {
-    AKORN_CHECK(d == 0 || count <= (std::int64_t(1) << 40) / d, path + ": shape " + a.shape_str() + " is too large");
-    count *= d;
-  }
+  std::uint64_t count = 1;
+  for (std::int64_t d : a.shape)
+    AKORN_CHECK(mul_within(count, static_cast<std::uint64_t>(d), std::uint64_t(1) << 40),
+                path + ": shape " + a.shape_str() + " is too large (over 2^40 elements)");
   size_t need = static_cast<size_t>(count) * esize;
   size_t have = data.size() - hstart - hlen;
   AKORN_CHECK(have == need, path + ": data is " + std::to_string(have) + " bytes, shape " + a.shape_str() +

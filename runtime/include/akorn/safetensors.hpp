@@ -421,10 +421,9 @@ inline SafeTensorsFile parse_safetensors(const std::string& path, std::vector<un
     const size_t esize = safetensors_dtype_size(t.dtype);
     AKORN_CHECK(esize != 0, where + ": unknown dtype '" + t.dtype + "'");
     std::uint64_t cnt = 1;
-    for (auto d : t.shape) {
-      cnt *= static_cast<std::uint64_t>(d);
-      AKORN_CHECK(cnt < (std::uint64_t(1) << 40), where + ": shape " + t.shape_str() + " is implausibly large");
-    }
+    for (auto d : t.shape)
+      AKORN_CHECK(mul_within(cnt, static_cast<std::uint64_t>(d), std::uint64_t(1) << 40),
+                  where + ": shape " + t.shape_str() + " is too large (over 2^40 elements)");
     AKORN_CHECK(t.begin <= t.end, where + ": data_offsets [" + std::to_string(t.begin) + ", " + std::to_string(t.end) +
                                       "] end before they begin");
     AKORN_CHECK(t.end - t.begin == cnt * esize,

@@ -192,12 +192,12 @@ inline TensorFile read_tensor_file(const std::string& path) {
     e.dtype = static_cast<TDType>(dt);
     auto rank = get_le<std::uint8_t>(all, pos, path);
     AKORN_CHECK(rank <= 8, path + ": tensor '" + name + "' has rank " + std::to_string(rank));
-    std::int64_t cnt = 1;
+    std::uint64_t cnt = 1;
     for (int r = 0; r < rank; ++r) {
       auto d = get_le<std::int64_t>(all, pos, path);
       AKORN_CHECK(d >= 0 && d < (std::int64_t(1) << 40), path + ": tensor '" + name + "' has a bad dimension");
-      cnt *= d;
-      AKORN_CHECK(cnt < (std::int64_t(1) << 40), path + ": tensor '" + name + "' is implausibly large");
+      AKORN_CHECK(mul_within(cnt, static_cast<std::uint64_t>(d), std::uint64_t(1) << 40),
+                  path + ": tensor '" + name + "' is too large (over 2^40 elements)");
       e.shape.push_back(d);
     }
     auto off = get_le<std::uint64_t>(all, pos, path);
