@@ -2,6 +2,7 @@
 // ops run a backward step) and the op list both phases run. The per-op rules live in
 // emit/op_*.cpp; this file only wires them together.
 #include <algorithm>
+#include <set>
 
 #include "diag.hpp"
 #include "import_map.hpp"
@@ -11,6 +12,31 @@
 
 namespace akornc {
 
+namespace {
+// Names a spec may use that C++ or the generated code itself already means something by:
+// the keywords and alternative tokens, macros of the C and C++ headers the code includes,
+// and the generated code's own template parameters and locals
+// (tests/compiler/valid_spec_fuzz.py draws its names from these).
+const std::set<std::string>& cxx_reserved() {
+  static const std::set<std::string> r = {
+      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch",
+      "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const", "consteval", "constexpr",
+      "constinit", "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete",
+      "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
+      "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
+      "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register", "reinterpret_cast",
+      "requires", "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast", "struct",
+      "switch", "template", "this", "thread_local", "throw", "true", "try", "typedef", "typeid", "typename",
+      "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq",
+      "NULL", "EOF", "errno", "assert", "stdin", "stdout", "stderr", "INFINITY", "NAN", "BUFSIZ", "CHAR_BIT",
+      "INT_MAX", "INT_MIN", "UINT_MAX", "SIZE_MAX", "FLT_MAX", "DBL_MAX", "HUGE_VAL", "offsetof", "unix", "linux",
+      "S", "Be", "Spec", "M", "std", "akorn", "akorn_gen", "main"};
+  return r;
+}
+}  // namespace
+
+// One-to-one on the identifiers a spec may hold: a reserved name gets a '_' appended, and so
+// does a name that is a reserved one followed by '_'s (so "int" -> "int_", "int_" -> "int__").
 std::string ident(const std::string& name) {
   std::string s;
   for (char ch : name) {
@@ -18,6 +44,8 @@ std::string ident(const std::string& name) {
     s += ok ? ch : '_';
   }
   if (s.empty() || (s[0] >= '0' && s[0] <= '9')) s = "v_" + s;
+  const size_t base = s.find_last_not_of('_');
+  if (base != std::string::npos && cxx_reserved().count(s.substr(0, base + 1))) s += '_';
   return s;
 }
 

@@ -3,7 +3,8 @@
 # round trip when everything is already there). Run as root or with sudo available.
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config libopenblas-dev libopenblas-openmp-dev libdnnl-dev libflatbuffers-dev flatbuffers-compiler
-      libgtest-dev python3 python3-numpy python3-matplotlib python3-scipy python3-sklearn)
+      libgtest-dev python3 python3-numpy python3-matplotlib python3-scipy python3-sklearn
+      clang libclang-rt-dev libomp-dev)  # the ASan + UBSan build and the fuzzers (tests/sanitize)
 # The aarch64 cross build and its tests under user-mode qemu (targets/aarch64-linux-gnu.cmake,
 # test targets.cross_aarch64) on x86-64 hosts.
 if [ "$(uname -m)" = x86_64 ]; then

@@ -6,7 +6,6 @@ size, missing or corrupt files, flags) is rejected with a message naming the fil
 
 usage: run_objects_tests.py MODEL_BIN WORK_DIR   (MODEL_BIN: objects-small, 32 x 32 images)
 Prints one line per check and "N passed, M failed"."""
-import hashlib
 import json
 import os
 import re
@@ -16,7 +15,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checklib import check, finish, run  # noqa: E402
+from checklib import check, digest, finish, fresh_dir, run  # noqa: E402
 
 model, work = sys.argv[1:3]
 # objects-small's trained T, read from its spec (eval --steps at it must change nothing)
@@ -25,15 +24,9 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtur
 
 
 def fresh(name):
-    d = os.path.join(work, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    return d
+    return fresh_dir(work, name)
 
 
-def digest(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 # ---- make-data

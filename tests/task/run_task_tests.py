@@ -6,7 +6,6 @@ message naming the file and no existing file overwritten.
 usage: run_task_tests.py MODEL_BIN OTHER_MODEL_BIN REPO_ROOT WORK_DIR VERIFY_MODEL_BIN
 MODEL_BIN is sudoku-small; OTHER_MODEL_BIN a different model (sudoku) whose weights must be
 refused. Prints one line per check and "N passed, M failed"."""
-import hashlib
 import os
 import shutil
 import struct
@@ -15,23 +14,17 @@ import sys
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checklib import check, finish, run  # noqa: E402
+from checklib import check, digest, finish, fresh_dir, run  # noqa: E402
 
 model, other, root, work = sys.argv[1:5]
 verify_model = sys.argv[5]  # sudoku-c128, for the --vote verify checks
 data = os.path.join(root, "data", "sudoku")
 
 
-def digest(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 def fresh(name):
-    d = os.path.join(work, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    return d
+    return fresh_dir(work, name)
 
 
 # ---- a tiny training set: 60 boards, batch 20, 3 steps an epoch

@@ -2,10 +2,13 @@
 // renamed over the target) so an interrupted write never leaves a half-written file under
 // the final name. Weights, checkpoints, logs and .npy dumps all go through here.
 #pragma once
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "common.hpp"
@@ -27,17 +30,34 @@ inline void make_dirs(const std::string& p) {
   }
 }
 
+// The file at `path` is the old one or the new one, never a mix, whenever the process dies
+// (tests/task/kill_test.py kills training anywhere); a failed write (a full disk) leaves the
+// old one and says why.
 inline void write_file_atomic(const std::string& path, const void* data, size_t n) {
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  AKORN_CHECK(f != nullptr, tmp + ": cannot write");
-  bool ok = std::fwrite(data, 1, n, f) == n;
-  ok = std::fflush(f) == 0 && ok;
-  ok = fsync(fileno(f)) == 0 && ok;
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok) std::remove(tmp.c_str());
-  AKORN_CHECK(ok, tmp + ": write failed (disk full?)");
-  AKORN_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, path + ": cannot replace it with " + tmp);
+  AKORN_CHECK(f != nullptr, tmp + ": cannot write (" + std::strerror(errno) + ")");
+  int err = 0;
+  errno = 0;
+  const auto note = [&](bool ok) {
+    if (!ok && err == 0) err = errno ? errno : EIO;
+  };
+  note(std::fwrite(data, 1, n, f) == n);
+  note(std::fflush(f) == 0);
+  note(fsync(fileno(f)) == 0);
+  note(std::fclose(f) == 0);
+  if (err != 0) std::remove(tmp.c_str());
+  AKORN_CHECK(err == 0, tmp + ": write failed (" + std::strerror(err) + "; disk full?), " + path + " is unchanged");
+  AKORN_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0,
+              path + ": cannot replace it with " + tmp + " (" + std::strerror(errno) + ")");
+  // the rename itself reaches the disk with the directory's entry
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
 }
 
 }  // namespace akorn

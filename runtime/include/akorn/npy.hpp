@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "common.hpp"
@@ -21,27 +23,44 @@ struct NpyArray {
   std::vector<char> bytes;
   std::int64_t count() const { return element_count(shape); }
   std::string shape_str() const { return akorn::shape_str(shape); }
-  // Values converted to T (float, double, int32...).
+  // Values converted to T (float, double, int32...). An integer T takes only integer arrays
+  // whose values fit it (a float -> int conversion out of range is undefined behaviour).
   template <typename T>
   std::vector<T> as() const {
+    constexpr bool kIntegral = std::is_integral_v<T>;
+    if constexpr (kIntegral)
+      AKORN_CHECK(dtype == "<i4" || dtype == "<i8" || dtype == "|u1",
+                  path + ": holds " + dtype + " values, integers (int32, int64 or uint8) are needed");
     std::vector<T> out(static_cast<size_t>(count()));
     for (size_t i = 0; i < out.size(); ++i) {
       if (dtype == "<f4") { float v; std::memcpy(&v, &bytes[i * 4], 4); out[i] = static_cast<T>(v); }
       else if (dtype == "<f8") { double v; std::memcpy(&v, &bytes[i * 8], 8); out[i] = static_cast<T>(v); }
-      else if (dtype == "<i4") { std::int32_t v; std::memcpy(&v, &bytes[i * 4], 4); out[i] = static_cast<T>(v); }
+      else if (dtype == "<i4") { std::int32_t v; std::memcpy(&v, &bytes[i * 4], 4); out[i] = integer<T>(v, i); }
       else if (dtype == "|u1") out[i] = static_cast<T>(static_cast<unsigned char>(bytes[i]));
-      else { std::int64_t v; std::memcpy(&v, &bytes[i * 8], 8); out[i] = static_cast<T>(v); }
+      else { std::int64_t v; std::memcpy(&v, &bytes[i * 8], 8); out[i] = integer<T>(v, i); }
     }
     return out;
   }
+
+  // v (an int32 or int64 of element i) as T, refused when it does not fit
+  template <typename T, typename V>
+  T integer(V v, size_t i) const {
+    if constexpr (std::is_integral_v<T>) {
+      using L = std::numeric_limits<T>;
+      constexpr std::int64_t lo = L::is_signed ? std::int64_t(L::min()) : 0;
+      constexpr std::int64_t hi = L::digits >= 63 ? std::numeric_limits<std::int64_t>::max() : std::int64_t(L::max());
+      AKORN_CHECK(std::int64_t(v) >= lo && std::int64_t(v) <= hi,
+                  path + ": value " + std::to_string(v) + " at flat index " + std::to_string(i) + " does not fit the " +
+                      std::to_string(8 * sizeof(T)) + "-bit integers needed");
+    }
+    return static_cast<T>(v);
+  }
 };
 
-inline NpyArray load_npy(const std::string& path) {
+// A .npy image held in memory; `path` names it in messages.
+inline NpyArray parse_npy(const std::string& path, const std::vector<char>& data) {
   NpyArray a;
   a.path = path;
-  std::ifstream f(path, std::ios::binary);
-  AKORN_CHECK(f.good(), path + ": cannot open");
-  std::vector<char> data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   AKORN_CHECK(data.size() >= 10 && std::memcmp(data.data(), "\x93NUMPY", 6) == 0, path + ": not a .npy file");
   int major = static_cast<unsigned char>(data[6]);
   size_t hlen, hstart;
@@ -100,6 +119,13 @@ inline NpyArray load_npy(const std::string& path) {
                                 " needs " + std::to_string(need) + " (truncated or corrupt)");
   a.bytes.assign(data.begin() + static_cast<std::ptrdiff_t>(hstart + hlen), data.end());
   return a;
+}
+
+inline NpyArray load_npy(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  AKORN_CHECK(f.good(), path + ": cannot open");
+  std::vector<char> data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return parse_npy(path, data);
 }
 
 // Writes atomically (files.hpp).

@@ -164,11 +164,9 @@ inline void write_tensor_file(const std::string& path, const TensorFile& tf) {
   write_file_atomic(path, all.data(), all.size());
 }
 
-inline TensorFile read_tensor_file(const std::string& path) {
+// A tensor file's image held in memory; `path` names it in messages.
+inline TensorFile parse_tensor_file(const std::string& path, const std::vector<unsigned char>& all) {
   using detail::get_le;
-  std::ifstream f(path, std::ios::binary);
-  AKORN_CHECK(f.good(), path + ": cannot open");
-  std::vector<unsigned char> all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   AKORN_CHECK(all.size() >= 20 && std::memcmp(all.data(), "AKORNTF1", 8) == 0,
               path + ": not an akorn tensor file (bad magic or too short)");
   size_t body = all.size() - 4;
@@ -210,6 +208,13 @@ inline TensorFile read_tensor_file(const std::string& path) {
     tf.tensors[name] = std::move(e);
   }
   return tf;
+}
+
+inline TensorFile read_tensor_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  AKORN_CHECK(f.good(), path + ": cannot open");
+  std::vector<unsigned char> all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return parse_tensor_file(path, all);
 }
 
 }  // namespace akorn

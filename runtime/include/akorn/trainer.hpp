@@ -82,6 +82,60 @@ struct TaskViews<Task, std::void_t<decltype(Task::kViews)>> {
   static constexpr int value = Task::kViews;
 };
 
+// What a checkpoint holds (Trainer::save_checkpoint writes it), read and checked for its
+// own consistency; the Trainer then checks it against the run's flags.
+template <class Spec>
+struct CheckpointState {
+  std::vector<float> params, ema, adam_m, adam_v;  // Spec::param_elems each (Adam's zero before its first step)
+  std::uint64_t step = 0, seed = 0, batch = 0, limit = 0, epochs = 0;
+  std::int64_t adam_t = 0;
+  double lr = 0;
+  std::vector<std::uint64_t> options;  // the task's train_opts (all zero when the file predates them)
+  Precision precision = Precision::Fp32;
+};
+
+// `n_options`: how many train_opts the task has.
+template <class Spec>
+CheckpointState<Spec> parse_checkpoint(const TensorFile& tf, const std::string& path, size_t n_options) {
+  CheckpointState<Spec> ck;
+  const size_t n = static_cast<size_t>(Spec::param_elems);
+  ck.params.assign(n, 0.f);
+  ck.ema.assign(n, 0.f);
+  ck.adam_m.assign(n, 0.f);
+  ck.adam_v.assign(n, 0.f);
+  load_params_from<Spec>(tf, path, "", ck.params.data());
+  load_params_from<Spec>(tf, path, "ema.", ck.ema.data());
+  auto st = tf.get_u64(path, "state");
+  AKORN_CHECK(st.size() == 6, path + ": tensor 'state' has " + std::to_string(st.size()) + " values, expected 6");
+  auto lrbits = tf.get_u64(path, "lr_bits");
+  AKORN_CHECK(lrbits.size() == 1, path + ": tensor 'lr_bits' is malformed");
+  std::memcpy(&ck.lr, lrbits.data(), 8);
+  ck.step = st[0];
+  AKORN_CHECK(st[1] <= st[0], path + ": tensor 'state' has " + std::to_string(st[1]) + " Adam steps in " +
+                                  std::to_string(st[0]) + " training steps");
+  ck.adam_t = static_cast<std::int64_t>(st[1]);
+  ck.seed = st[2];
+  ck.batch = st[3];
+  ck.limit = st[4];
+  ck.epochs = st[5];
+  // Checkpoints written before the task's options existed have no train_opts: the
+  // task's defaults (all zero).
+  ck.options.assign(n_options, 0);
+  if (tf.has("train_opts")) ck.options = tf.get_u64(path, "train_opts");
+  AKORN_CHECK(ck.options.size() == n_options, path + ": tensor 'train_opts' is malformed");
+  // the GEMM precision (checkpoints from before --precision existed: fp32)
+  if (tf.has("precision")) {
+    auto pr = tf.get_u64(path, "precision");
+    AKORN_CHECK(pr.size() == 1 && pr[0] <= 1, path + ": tensor 'precision' is malformed");
+    ck.precision = pr[0] == 1 ? Precision::Bf16 : Precision::Fp32;
+  }
+  if (ck.adam_t > 0) {
+    load_params_from<Spec>(tf, path, "adam.m.", ck.adam_m.data());
+    load_params_from<Spec>(tf, path, "adam.v.", ck.adam_v.data());
+  }
+  return ck;
+}
+
 template <class Spec, class Be, class Task>
 struct Trainer {
   static constexpr int kViews = TaskViews<Task>::value;
@@ -145,49 +199,30 @@ struct Trainer {
   }
 
   void load_checkpoint() {
-    TensorFile tf = read_tensor_file(ckpt_path);
-    load_params_from<Spec>(tf, ckpt_path, "", params.data());
-    load_params_from<Spec>(tf, ckpt_path, "ema.", ema.data());
-    auto st = tf.get_u64(ckpt_path, "state");
-    AKORN_CHECK(st.size() == 6, ckpt_path + ": tensor 'state' has " + std::to_string(st.size()) + " values, expected 6");
-    auto lrbits = tf.get_u64(ckpt_path, "lr_bits");
-    AKORN_CHECK(lrbits.size() == 1, ckpt_path + ": tensor 'lr_bits' is malformed");
-    double lr;
-    std::memcpy(&lr, lrbits.data(), 8);
-    AKORN_CHECK(st[2] == cfg.seed && st[3] == static_cast<std::uint64_t>(cfg.batch) && lr == cfg.lr &&
-                    st[4] == static_cast<std::uint64_t>(cfg.limit),
-                ckpt_path + ": was written with seed " + std::to_string(st[2]) + ", batch " + std::to_string(st[3]) +
-                    ", limit " + std::to_string(st[4]) + ", lr " + std::to_string(lr) +
+    CheckpointState<Spec> ck = parse_checkpoint<Spec>(read_tensor_file(ckpt_path), ckpt_path, task.options().size());
+    AKORN_CHECK(ck.seed == cfg.seed && ck.batch == static_cast<std::uint64_t>(cfg.batch) && ck.lr == cfg.lr &&
+                    ck.limit == static_cast<std::uint64_t>(cfg.limit),
+                ckpt_path + ": was written with seed " + std::to_string(ck.seed) + ", batch " + std::to_string(ck.batch) +
+                    ", limit " + std::to_string(ck.limit) + ", lr " + std::to_string(ck.lr) +
                     "; resume with the same --seed, --batch, --limit and --lr");
-    // Checkpoints written before the task's options existed have no train_opts: the
-    // task's defaults (all zero).
-    std::vector<std::uint64_t> opts(task.options().size(), 0);
-    if (tf.has("train_opts")) opts = tf.get_u64(ckpt_path, "train_opts");
-    AKORN_CHECK(opts.size() == task.options().size(), ckpt_path + ": tensor 'train_opts' is malformed");
-    const std::string mismatch = task.options_mismatch(opts);
+    const std::string mismatch = task.options_mismatch(ck.options);
     AKORN_CHECK(mismatch.empty(), ckpt_path + ": was written with " + mismatch + "; resume with the same");
-    // the GEMM precision (checkpoints from before --precision existed: fp32)
-    const Precision saved_precision =
-        tf.has("precision") && tf.get_u64(ckpt_path, "precision") == std::vector<std::uint64_t>{1} ? Precision::Bf16
-                                                                                                   : Precision::Fp32;
-    AKORN_CHECK(!tf.has("precision") || tf.get_u64(ckpt_path, "precision").size() == 1,
-                ckpt_path + ": tensor 'precision' is malformed");
-    AKORN_CHECK(saved_precision == gemm_precision(),
-                ckpt_path + ": was written with --precision " + precision_name(saved_precision) +
+    AKORN_CHECK(ck.precision == gemm_precision(),
+                ckpt_path + ": was written with --precision " + precision_name(ck.precision) +
                     "; resume with the same (this run has --precision " + precision_name(gemm_precision()) + ")");
-    step = st[0];
-    adam_t = static_cast<std::int64_t>(st[1]);
-    std::fill(adam_m.begin(), adam_m.end(), 0.f);
-    std::fill(adam_v.begin(), adam_v.end(), 0.f);
-    if (adam_t > 0) {
-      load_params_from<Spec>(tf, ckpt_path, "adam.m.", adam_m.data());
-      load_params_from<Spec>(tf, ckpt_path, "adam.v.", adam_v.data());
-    }
+    step = ck.step;
+    adam_t = ck.adam_t;
+    params = std::move(ck.params);
+    ema = std::move(ck.ema);
+    adam_m = std::move(ck.adam_m);
+    adam_v = std::move(ck.adam_v);
   }
 
   // Keeps the log's lines up to the checkpointed step (an interrupted run may have logged
-  // steps past its last checkpoint). A log written before later columns existed (a prefix
-  // of today's header) gets today's header and its lines the missing (empty) fields.
+  // steps past its last checkpoint, the last of them cut short by a kill: a line without its
+  // newline is dropped, or "12,0,5.3" cut to "1" would pass for step 1). A log written
+  // before later columns existed (a prefix of today's header) gets today's header and its
+  // lines the missing (empty) fields.
   void trim_log() {
     std::ifstream f(log_path);
     if (!f.good()) return;
@@ -204,6 +239,7 @@ struct Trainer {
         header = false;
         continue;
       }
+      if (f.eof()) break;  // no newline: cut short
       std::uint64_t s = std::strtoull(line.c_str(), nullptr, 10);
       if (s <= step) kept += line + std::string(static_cast<size_t>(std::max<long>(0, columns - fields(line))), ',') + "\n";
     }
@@ -233,6 +269,7 @@ struct Trainer {
       std::ofstream log(log_path);
       AKORN_CHECK(log.good(), log_path + ": cannot write");
       log << log_header() << "\n";
+      AKORN_CHECK(log.flush().good(), log_path + ": write failed (disk full?)");
     }
     StepConfig sc;
     sc.batch = cfg.batch;
@@ -293,7 +330,7 @@ struct Trainer {
       line += mid;
       for (const std::string& e : ev) line += "," + e;
       log << line << "\n";
-      log.flush();
+      AKORN_CHECK(log.flush().good(), log_path + ": write failed (disk full?)");
       if (step % ckpt_every == 0 || step == total) save();
       if (!cfg.quiet) {
         const double eta = (total - step) * items_per_step() / std::max(sps, 1e-9);

@@ -205,7 +205,9 @@ inline F exp_nonpositive(F x) {
     n = __builtin_convertvector(nf, I);
     keep = (I)(x > -87.0f);  // a vector compare gives -1 (all ones) or 0 per lane
   }
-  const I bits = ((n + 127) << 23) & keep;
+  // masked before the shift: n + 127 is in [1, 127] where x > -87, and a negative value
+  // (x <= -87, flushed) must not be shifted (undefined behaviour; UBSan, tests/sanitize)
+  const I bits = ((n + 127) & keep) << 23;
   F scale;
   __builtin_memcpy(&scale, &bits, sizeof(F));
   return p * scale;

@@ -66,8 +66,9 @@ struct KuramotoStep : KuramotoStepLayout<P, C, NOSC, OM> {
           xv[k] = x[b + k];
           y[k] = Jx[b + k] + c[b + k];
         }
-        esum += kuramoto_math::oscillator_forward<S, NOSC, PROJECT, kRotates, kSelf>(
-            xv, y, w + int(og % NO) * (NOSC / 2), g, x_next + b);
+        // w holds one element without rotations: no offset into it then (UBSan)
+        const int q0 = kRotates ? int(og % NO) * (NOSC / 2) : 0;
+        esum += kuramoto_math::oscillator_forward<S, NOSC, PROJECT, kRotates, kSelf>(xv, y, w + q0, g, x_next + b);
       }
       if (energy != nullptr) energy[n * index_t(estride)] = static_cast<S>(-esum);
     });
@@ -90,7 +91,7 @@ struct KuramotoStep : KuramotoStepLayout<P, C, NOSC, OM> {
       double pw[NW > 0 ? NW : 1] = {};
       for (index_t og = 0; og < index_t(P) * NO; ++og) {
         const index_t b = off + og * NOSC;
-        const int q0 = int(og % NO) * (NOSC / 2);
+        const int q0 = kRotates ? int(og % NO) * (NOSC / 2) : 0;  // (forward says why)
         // read every input of the oscillator before writing (dx may alias dx_next)
         S xv[NOSC], y[NOSC], xnv[NOSC], gn[NOSC], dxo[NOSC], dyo[NOSC];
         for (int k = 0; k < NOSC; ++k) {

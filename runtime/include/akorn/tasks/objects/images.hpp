@@ -42,11 +42,8 @@ inline void save_image_set(const std::string& dir, const ImageSet& s) {
 }
 
 // Loads DIR/images.npy and DIR/masks.npy, checking their types and that their shapes agree.
-inline ImageSet load_image_set(const std::string& dir) {
-  const std::string ip = images_path(dir), mp = masks_path(dir);
-  AKORN_CHECK(path_exists(ip), ip + ": missing (an image set is a directory with images.npy and masks.npy)");
-  AKORN_CHECK(path_exists(mp), mp + ": missing (an image set is a directory with images.npy and masks.npy)");
-  NpyArray im = load_npy(ip);
+// The set from its two arrays, read from `ip` and `mp` (named in messages).
+inline ImageSet image_set_from(const std::string& ip, const NpyArray& im, const std::string& mp, const NpyArray& mk) {
   AKORN_CHECK(im.dtype == "|u1", ip + ": dtype " + im.dtype + ", need uint8 (|u1)");
   AKORN_CHECK(im.shape.size() == 4 && im.shape[3] == 3,
               ip + ": shape " + im.shape_str() + ", need [N, H, W, 3]");
@@ -54,7 +51,6 @@ inline ImageSet load_image_set(const std::string& dir) {
               ip + ": shape " + im.shape_str() + " has no pixels");
   AKORN_CHECK(im.shape[1] <= 4096 && im.shape[2] <= 4096,
               ip + ": shape " + im.shape_str() + ": images larger than 4096 x 4096 are not supported");
-  NpyArray mk = load_npy(mp);
   AKORN_CHECK(mk.dtype == "|u1", mp + ": dtype " + mk.dtype + ", need uint8 (|u1)");
   AKORN_CHECK(mk.shape.size() == 3 && mk.shape[0] == im.shape[0] && mk.shape[1] == im.shape[1] &&
                   mk.shape[2] == im.shape[2],
@@ -69,6 +65,15 @@ inline ImageSet load_image_set(const std::string& dir) {
   s.images.assign(im.bytes.begin(), im.bytes.end());
   s.masks.assign(mk.bytes.begin(), mk.bytes.end());
   return s;
+}
+
+inline ImageSet load_image_set(const std::string& dir) {
+  const std::string ip = images_path(dir), mp = masks_path(dir);
+  AKORN_CHECK(path_exists(ip), ip + ": missing (an image set is a directory with images.npy and masks.npy)");
+  AKORN_CHECK(path_exists(mp), mp + ": missing (an image set is a directory with images.npy and masks.npy)");
+  const NpyArray im = load_npy(ip);
+  const NpyArray mk = load_npy(mp);
+  return image_set_from(ip, im, mp, mk);
 }
 
 }  // namespace akorn::objects

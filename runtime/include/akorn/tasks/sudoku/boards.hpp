@@ -88,11 +88,10 @@ inline std::string parse_cells(const std::string& s, bool blank_ok, std::int32_t
 
 // Reads `puzzle,solution` lines. limit = 0 reads all. Rejects (naming file and line) a
 // wrong length, a non-digit, a solution that is not a valid grid or contradicts a given.
-inline Boards load_boards(const std::string& path, size_t limit = 0) {
+// `in` is the text of the file at `path` (named in messages).
+inline Boards parse_boards(const std::string& path, std::istream& f, size_t limit = 0) {
   Boards b;
   b.path = path;
-  std::ifstream f(path);
-  AKORN_CHECK(f.good(), path + ": cannot open");
   std::string line;
   size_t lineno = 0;
   while (std::getline(f, line)) {
@@ -124,6 +123,12 @@ inline Boards load_boards(const std::string& path, size_t limit = 0) {
   }
   AKORN_CHECK(b.count > 0, path + ": no boards");
   return b;
+}
+
+inline Boards load_boards(const std::string& path, size_t limit = 0) {
+  std::ifstream f(path);
+  AKORN_CHECK(f.good(), path + ": cannot open");
+  return parse_boards(path, f, limit);
 }
 
 inline std::string format_grid(const std::int32_t* g) {
