@@ -12,7 +12,8 @@
 #   akorn_enable_cuda(ARCHS)  the CUDA language (CMAKE_CUDA_ARCHITECTURES = ARCHS unless given)
 #                         and the INTERFACE target akorn_cuda (cudart, cuBLAS)
 #   akorn_model_targets(NAME <name> DIR <dir> [INFER_BINARY] [NO_TRAINING] [GRAD_PROBES <k>]
-#                       [GOLDEN <dir> [GOLDEN_PATHS infer|train ...]] [SANITIZE])
+#                       [GOLDEN <dir> [GOLDEN_PATHS infer|train ...]] [SANITIZE]
+#                       [NO_PROGRAM])
 #                         the program, its tests and (with AKORN_CUDA) its GPU tests, from a
 #                         directory of generated sources (main.cpp, model.hpp, test_model.cpp,
 #                         model_cuda.cu, test_model_cuda.cu)
@@ -115,13 +116,17 @@ macro(akorn_enable_cuda archs)
 endmacro()
 
 function(akorn_model_targets)
-  cmake_parse_arguments(M "INFER_BINARY;NO_TRAINING;SANITIZE" "NAME;DIR;GOLDEN;GRAD_PROBES" "GOLDEN_PATHS" ${ARGN})
+  cmake_parse_arguments(M "INFER_BINARY;NO_TRAINING;SANITIZE;NO_PROGRAM" "NAME;DIR;GOLDEN;GRAD_PROBES" "GOLDEN_PATHS" ${ARGN})
   set(dir ${M_DIR})
   # <name>: every command (training included); <name>-infer: inference only (no backward
-  # kernels, optimisers or trainer), the smaller binary to deploy
-  set(programs ${M_NAME})
-  add_executable(${M_NAME} ${dir}/main.cpp ${dir}/model.hpp)
-  if(M_INFER_BINARY)
+  # kernels, optimisers or trainer), the smaller binary to deploy. NO_PROGRAM: the tests only
+  # (the sanitizer build's models that no command test runs).
+  set(programs "")
+  if(NOT M_NO_PROGRAM)
+    set(programs ${M_NAME})
+    add_executable(${M_NAME} ${dir}/main.cpp ${dir}/model.hpp)
+  endif()
+  if(M_INFER_BINARY AND NOT M_NO_PROGRAM)
     add_executable(${M_NAME}-infer ${dir}/main.cpp ${dir}/model.hpp)
     target_compile_definitions(${M_NAME}-infer PRIVATE AKORN_INFER_ONLY)
     list(APPEND programs ${M_NAME}-infer)
