@@ -5,11 +5,14 @@
 # its program is compiled and linked (and the first model's GPU tests). The host code is this machine's
 # (x86-64): CI has no JetPack libraries; the aarch64 host side is checked by
 # cross_aarch64.sh. Exit 77 (skipped) without nvcc.
-# usage: cuda_archs.sh WORK_DIR [ARCHS]   (ARCHS default "87;110")
+# usage: cuda_archs.sh WORK_DIR [ARCHS [MODEL ...]]   (ARCHS default "87;110"; MODELs: names
+# under generated/, default all of them)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$1
 archs=${2:-87;110}
+shift $(( $# < 2 ? $# : 2 ))
+models=("$@")
 nvcc=${CUDACXX:-/usr/local/cuda/bin/nvcc}
 if ! [ -x "$nvcc" ] && ! command -v nvcc >/dev/null; then
   echo "SKIP: no nvcc (the CUDA toolkit) to compile device code with"
@@ -17,8 +20,12 @@ if ! [ -x "$nvcc" ] && ! command -v nvcc >/dev/null; then
 fi
 [ -x "$nvcc" ] || nvcc=$(command -v nvcc)
 mkdir -p "$work"
-for d in "$root"/generated/*/; do
-  name=$(basename "$d")
+if [ ${#models[@]} -eq 0 ]; then
+  for d in "$root"/generated/*/; do models+=("$(basename "$d")"); done
+fi
+for name in "${models[@]}"; do
+  d="$root/generated/$name"
+  [ -f "$d/CMakeLists.txt" ] || { echo "FAIL: no generated model $d"; exit 1; }
   b="$work/$name"
   t0=$(date +%s)
   cmake -S "$d" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAKORN_CUDA=ON \
