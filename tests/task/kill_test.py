@@ -6,11 +6,12 @@ usage: kill_test.py MODEL_BIN REPO_ROOT WORK_DIR [KILLS]
 
 MODEL_BIN is a Sudoku model (sudoku-small). The reference is one uninterrupted run that
 checkpoints after every step. Then:
-1. Kill anywhere: KILLS times, the run started afresh and killed with SIGKILL after a random
-   delay (seeded, spread over the whole run: start-up, steps, log lines and checkpoint
-   writes). After each kill the checkpoint on disk (if the run got that far) loads, and the
-   run resumed from it (or started again) ends bit for bit as the reference: weights, last
-   weights, checkpoint and the log's every column but the throughput.
+1. Kill anywhere: KILLS times (default 8, for CI's time: each costs about one run), the run
+   started afresh and killed with SIGKILL after a random delay (seeded, spread over the
+   whole run: start-up, steps, log lines and checkpoint writes). After each kill the
+   checkpoint on disk (if the run got that far) loads, and the run resumed from it (or
+   started again) ends bit for bit as the reference: weights, last weights, checkpoint and
+   the log's every column but the throughput.
 2. A kill inside a checkpoint write, made certain: checkpoint.ckpt.tmp is a FIFO, so the
    write blocks after opening it; part of the new checkpoint is read out of it, then the
    process is killed. The previous checkpoint is intact (same bytes) and resuming from it
@@ -34,7 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from checklib import check, digest, finish, fresh_dir, run  # noqa: E402
 
 model, root, work = sys.argv[1:4]
-kills = int(sys.argv[4]) if len(sys.argv) > 4 else 20
+kills = int(sys.argv[4]) if len(sys.argv) > 4 else 8
 train_csv = os.path.join(root, "data", "sudoku", "satnet-train.csv")
 # 60 boards, batch 20: 3 steps an epoch, 12 steps; a checkpoint after every step
 args = ["--data", train_csv, "--limit", "60", "--batch", "20", "--seed", "5", "--epochs", "4", "--ckpt-every", "1",

@@ -4,21 +4,23 @@
 //               the live values and gradients of the CPU run are copied into the GPU arena
 //               (buffers private to an op keep the GPU's own contents, their layout may
 //               differ), so an error is pinned to the op that made it.
-//   train       10 training steps (forward, backward, clip, Adam, EMA) on the GPU against the
-//               CPU: each step from the CPU's state (loss and clipped gradient agree; each
+//   train       10 training steps (--steps N; forward, backward, clip, Adam, EMA) on the GPU
+//               against the CPU: each step from the CPU's state (loss and clipped gradient agree; each
 //               engine's clipping, Adam moments, parameters and EMA equal the host's double-
 //               precision step from that state and the engine's own gradient, within float
 //               rounding bounds), and free-running from the same start (the distance between
 //               the trajectories small against the distance moved); then on the GPU alone:
-//               stop after 5, reload the state into a fresh engine, continue -> bit-identical
-//               to 10 uninterrupted steps; CUDA-graph replay bit-identical to plain launches.
+//               stop half-way, reload the state into a fresh engine, continue -> bit-identical
+//               to the uninterrupted steps; CUDA-graph replay bit-identical to plain launches.
 //   train-short 2 steps (for compute-sanitizer runs).
 //   infer       inference (Model::infer) on the GPU in float against the CPU in double at the
 //               trained T and at other T (the `steps` override), every output; then the
 //               task's own driver tests (TaskTests, e.g. akorn/tasks/sudoku/cuda_testing.cuh).
 //   sanitize TOOL SANITIZER  runs this program's `ops`, `infer` and `train-short` under
 //               compute-sanitizer --tool TOOL (memcheck, racecheck), failing on any report.
-// --tf32 yes: TF32 GEMMs, with a looser tolerance. Exit 77 (CTest: skipped) without a GPU.
+// --tf32 yes: TF32 GEMMs, with a looser tolerance. --steps N (train, N >= 5 so that the EMA's
+// none / copy / decay branches all run; default 10): the CPU emulator's CTest runs the
+// largest model with fewer, for CI's time. Exit 77 (CTest: skipped) without a GPU.
 #pragma once
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +29,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -669,10 +672,21 @@ template <class Spec, class... TaskTests>
 int gpu_test_main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   bool tf32 = false;
-  for (int i = 2; i + 1 < argc; ++i)
+  int train_steps = 10;
+  for (int i = 2; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--tf32") == 0) tf32 = std::strcmp(argv[i + 1], "yes") == 0;
+    if (std::strcmp(argv[i], "--steps") == 0) {
+      char* end = nullptr;
+      const long n = std::strtol(argv[i + 1], &end, 10);
+      if (end == argv[i + 1] || *end != '\0' || n < 5 || n > 1000) {
+        std::fprintf(stderr, "%s: --steps wants a whole number from 5 to 1000, got '%s'\n", argv[0], argv[i + 1]);
+        return 2;
+      }
+      train_steps = static_cast<int>(n);
+    }
+  }
   if (mode != "ops" && mode != "train" && mode != "train-short" && mode != "infer" && mode != "sanitize") {
-    std::fprintf(stderr, "usage: %s ops|train|train-short|infer [--tf32 yes] | sanitize TOOL COMPUTE_SANITIZER\n",
+    std::fprintf(stderr, "usage: %s ops|train|train-short|infer [--tf32 yes] [--steps N] | sanitize TOOL COMPUTE_SANITIZER\n",
                  argv[0]);
     return 2;
   }
@@ -699,7 +713,7 @@ int gpu_test_main(int argc, char** argv) {
       std::printf("%s has no loss: nothing to train\n", Spec::name);
       return 0;
     }
-    if (mode == "train") return test_train<Spec>(10, true, tf32 ? 2e-2 : 5e-4);
+    if (mode == "train") return test_train<Spec>(train_steps, true, tf32 ? 2e-2 : 5e-4);
     return test_train<Spec>(2, false, 0.0);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: error: %s\n", Spec::name, e.what());
