@@ -17,7 +17,7 @@ bash scripts/install-deps.sh
 BUILD=${AKORN_BUILD_DIR:-build}
 if [ -z "${CUDACXX:-}" ] && [ -x /usr/local/cuda/bin/nvcc ]; then export CUDACXX=/usr/local/cuda/bin/nvcc; fi
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD" -j "$(nproc)" --target akornc sudoku-small sudoku-c128 sudoku
+cmake --build "$BUILD" -j "$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)" --target akornc sudoku-small sudoku-c128 sudoku
 
 echo "== akornc check models/sudoku.json (the paper's model) =="
 "$BUILD/compiler/akornc" check models/sudoku.json --batch 100 | sed -n '1,4p;/^parameters/,$p'

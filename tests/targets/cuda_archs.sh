@@ -27,7 +27,8 @@ fi
 # time): the device code is what differs per architecture; the host side is this machine's
 # and is the same code the sm_90 build compiles and links (its main.cpp, ~25 s a model, is
 # not rebuilt here: CI's time).
-jobs_max=${AKORN_ARCHS_JOBS:-$(nproc)}
+# (cores counted without OMP_NUM_THREADS, which CTest sets to 1 and GNU nproc honours)
+jobs_max=${AKORN_ARCHS_JOBS:-$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)}
 t0=$(date +%s)
 first=1
 for name in "${models[@]}"; do
